@@ -1,0 +1,37 @@
+//! # kusari-array
+//!
+//! NumPy-compatible n-dimensional arrays for Rust: a run-time dtype, views
+//! over shared storage, broadcasting and NumPy's type promotion, ufuncs,
+//! reductions, matmul, indexing and seeded random numbers, on a backend
+//! seam that the CUDA backend will plug into.
+//!
+//! ```
+//! use kusari_array::{Array, DType};
+//! let x = Array::from_vec(vec![1.0f32, 2.0, 3.0], &[3])?;
+//! let y = &x * &x;
+//! let s = y.sum(None, false)?;
+//! assert_eq!(s.item::<f32>()?, 14.0);
+//! assert_eq!(s.dtype(), DType::F32);
+//! # Ok::<(), kusari_array::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+pub use half;
+
+mod array;
+mod backend;
+mod device;
+mod dtype;
+mod error;
+pub mod layout;
+pub mod memory;
+pub mod ops;
+mod storage;
+
+pub use array::{Array, NestedLiteral};
+pub use device::Device;
+pub use dtype::{DType, Element, Kind, Scalar, ALL_DTYPES};
+pub use error::{Error, Result};
+pub use layout::Order;
+pub use ops::index::SliceArg;
+pub use ops::ufunc::{BinaryOp, Operand, UnaryOp};

@@ -1,0 +1,6 @@
+//! Memory management: the caching host pool and the buffers arrays live in.
+
+mod host_pool;
+
+pub use host_pool::{host_pool, HostPool};
+pub(crate) use host_pool::CpuBuffer;

@@ -1,0 +1,12 @@
+//! The NumPy-named operations, grouped as NumPy groups them. Each is also
+//! available as a method on [`Array`](crate::Array) where NumPy has one.
+
+pub mod index;
+pub mod linalg;
+pub mod manip;
+pub mod math;
+mod operators;
+pub mod random;
+pub mod reduce;
+pub mod sort;
+pub mod ufunc;

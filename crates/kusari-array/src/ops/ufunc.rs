@@ -1,0 +1,336 @@
+//! Universal functions: NumPy's elementwise operations with broadcasting and
+//! NumPy's type promotion (NEP 50 for Rust scalars: `f32_array * 2.0` stays `float32`).
+
+use crate::backend::cpu::OutView;
+use crate::layout::{self, Order, Shape};
+use crate::{Array, DType, Error, Kind, Result, Scalar};
+
+/// An argument of a ufunc: an array or a weak Rust scalar.
+#[derive(Clone, Copy, Debug)]
+pub enum Operand<'a> {
+    /// An array.
+    Array(&'a Array),
+    /// A scalar; its dtype adapts to the array it meets.
+    Scalar(Scalar),
+}
+
+impl<'a> From<&'a Array> for Operand<'a> {
+    fn from(a: &'a Array) -> Self {
+        Operand::Array(a)
+    }
+}
+impl<'a> From<&'a mut Array> for Operand<'a> {
+    fn from(a: &'a mut Array) -> Self {
+        Operand::Array(a)
+    }
+}
+impl From<Scalar> for Operand<'_> {
+    fn from(s: Scalar) -> Self {
+        Operand::Scalar(s)
+    }
+}
+macro_rules! operand_from_scalar {
+    ($($t:ty),*) => {$( impl From<$t> for Operand<'_> { fn from(v: $t) -> Self { Operand::Scalar(v.into()) } } )*};
+}
+operand_from_scalar!(bool, u8, i8, i16, i32, i64, u16, u32, usize, isize, f32, f64);
+
+impl std::fmt::Debug for Array {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+/// Elementwise operations of one argument.
+#[allow(missing_docs)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UnaryOp {
+    Negative, Positive, Absolute, Sign, Square, Reciprocal,
+    Exp, Exp2, Log, Log1p, Expm1, Log2, Log10, Sqrt, Rsqrt, Cbrt,
+    Sin, Cos, Tan, Arcsin, Arccos, Arctan, Sinh, Cosh, Tanh, Arcsinh, Arccosh, Arctanh,
+    Floor, Ceil, Trunc, Rint, Deg2rad, Rad2deg, Sigmoid,
+    IsNan, IsInf, IsFinite, Signbit, LogicalNot, Invert,
+}
+
+/// Elementwise operations of two arguments.
+#[allow(missing_docs)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    Add, Subtract, Multiply, TrueDivide, FloorDivide, Remainder, Power,
+    Maximum, Minimum, Fmax, Fmin, Arctan2, Hypot, Copysign, Logaddexp,
+    Equal, NotEqual, Less, LessEqual, Greater, GreaterEqual,
+    LogicalAnd, LogicalOr, LogicalXor,
+    BitwiseAnd, BitwiseOr, BitwiseXor, LeftShift, RightShift,
+}
+
+impl UnaryOp {
+    /// NumPy's name of the ufunc.
+    pub fn name(self) -> &'static str {
+        use UnaryOp::*;
+        match self {
+            Negative => "negative", Positive => "positive", Absolute => "absolute", Sign => "sign", Square => "square",
+            Reciprocal => "reciprocal", Exp => "exp", Exp2 => "exp2", Log => "log", Log1p => "log1p", Expm1 => "expm1",
+            Log2 => "log2", Log10 => "log10", Sqrt => "sqrt", Rsqrt => "rsqrt", Cbrt => "cbrt", Sin => "sin", Cos => "cos",
+            Tan => "tan", Arcsin => "arcsin", Arccos => "arccos", Arctan => "arctan", Sinh => "sinh", Cosh => "cosh",
+            Tanh => "tanh", Arcsinh => "arcsinh", Arccosh => "arccosh", Arctanh => "arctanh", Floor => "floor",
+            Ceil => "ceil", Trunc => "trunc", Rint => "rint", Deg2rad => "deg2rad", Rad2deg => "rad2deg",
+            Sigmoid => "sigmoid", IsNan => "isnan", IsInf => "isinf", IsFinite => "isfinite", Signbit => "signbit",
+            LogicalNot => "logical_not", Invert => "invert",
+        }
+    }
+
+    /// `(compute dtype, result dtype)` for an input of `dtype`, following NumPy's loops.
+    pub fn resolve(self, dtype: DType) -> Result<(DType, DType)> {
+        use UnaryOp::*;
+        Ok(match self {
+            IsNan | IsInf | IsFinite | Signbit => (dtype, DType::Bool),
+            LogicalNot => (DType::Bool, DType::Bool),
+            Invert => {
+                if dtype.is_float() {
+                    return Err(Error::unsupported_dtype(self.name(), "an integer or bool dtype", dtype));
+                }
+                (dtype, dtype)
+            }
+            Negative | Sign if dtype == DType::Bool => {
+                return Err(Error::unsupported_dtype(self.name(), "a numeric dtype (use logical_not for bool)", dtype))
+            }
+            Positive | Absolute if dtype == DType::Bool => (DType::Bool, DType::Bool),
+            Square | Reciprocal if dtype == DType::Bool => (DType::I8, DType::I8),
+            Negative | Positive | Absolute | Sign | Square | Reciprocal => (dtype, dtype),
+            _ => {
+                let f = dtype.to_float();
+                (f, f)
+            }
+        })
+    }
+}
+
+impl BinaryOp {
+    /// NumPy's name of the ufunc.
+    pub fn name(self) -> &'static str {
+        use BinaryOp::*;
+        match self {
+            Add => "add", Subtract => "subtract", Multiply => "multiply", TrueDivide => "true_divide",
+            FloorDivide => "floor_divide", Remainder => "remainder", Power => "power", Maximum => "maximum",
+            Minimum => "minimum", Fmax => "fmax", Fmin => "fmin", Arctan2 => "arctan2", Hypot => "hypot",
+            Copysign => "copysign", Logaddexp => "logaddexp", Equal => "equal", NotEqual => "not_equal",
+            Less => "less", LessEqual => "less_equal", Greater => "greater", GreaterEqual => "greater_equal",
+            LogicalAnd => "logical_and", LogicalOr => "logical_or", LogicalXor => "logical_xor",
+            BitwiseAnd => "bitwise_and", BitwiseOr => "bitwise_or", BitwiseXor => "bitwise_xor",
+            LeftShift => "left_shift", RightShift => "right_shift",
+        }
+    }
+
+    /// `(op actually run, compute dtype, result dtype)` for inputs promoted to `common`.
+    /// `bool` arithmetic maps to logic as in NumPy (`True + True` is `True`).
+    pub fn resolve(self, common: DType) -> Result<(BinaryOp, DType, DType)> {
+        use BinaryOp::*;
+        let b = common == DType::Bool;
+        Ok(match self {
+            Equal | NotEqual | Less | LessEqual | Greater | GreaterEqual => (self, common, DType::Bool),
+            LogicalAnd | LogicalOr | LogicalXor => (self, DType::Bool, DType::Bool),
+            Add | Maximum | Fmax if b => (LogicalOr, DType::Bool, DType::Bool),
+            Multiply | Minimum | Fmin if b => (LogicalAnd, DType::Bool, DType::Bool),
+            Subtract if b => {
+                return Err(Error::dtype("subtract", "the boolean subtract is not supported, use bitwise_xor or logical_xor"))
+            }
+            FloorDivide | Remainder | Power if b => (self, DType::I8, DType::I8),
+            BitwiseAnd | BitwiseOr | BitwiseXor | LeftShift | RightShift => {
+                if common.is_float() {
+                    return Err(Error::unsupported_dtype(self.name(), "integer or bool inputs", common));
+                }
+                (self, common, common)
+            }
+            TrueDivide | Arctan2 | Hypot | Copysign | Logaddexp => {
+                let f = common.to_float();
+                (self, f, f)
+            }
+            _ => (self, common, common),
+        })
+    }
+}
+
+/// Turns operands into arrays, giving scalars the dtype NEP 50 assigns them.
+fn materialize(a: Operand<'_>, other: Option<DType>) -> Result<Array> {
+    match a {
+        Operand::Array(x) => Ok(x.clone()),
+        Operand::Scalar(s) => {
+            let dt = match other {
+                Some(d) => s.result_dtype(d),
+                None => s.default_dtype(),
+            };
+            Array::full(&[], s, dt)
+        }
+    }
+}
+
+fn operand_dtype(a: &Operand<'_>) -> Option<DType> {
+    match a {
+        Operand::Array(x) => Some(x.dtype()),
+        Operand::Scalar(_) => None,
+    }
+}
+
+/// NumPy's `result_type` of two operands (weak scalars included).
+pub fn result_type<'a>(a: impl Into<Operand<'a>>, b: impl Into<Operand<'a>>) -> Result<DType> {
+    let (a, b) = (a.into(), b.into());
+    let x = materialize(a, operand_dtype(&b))?;
+    let y = materialize(b, Some(x.dtype()))?;
+    Ok(x.dtype().promote(y.dtype()))
+}
+
+/// Broadcast view of `a` at `shape`, cast to `dtype` (copying only when the dtype differs).
+pub(crate) fn prepared(op: &'static str, a: &Array, dtype: DType, shape: &[usize]) -> Result<Array> {
+    let a = if a.dtype() == dtype { a.clone() } else { a.astype(dtype)? };
+    let strides = layout::broadcast_strides(op, a.shape(), a.strides(), shape)?;
+    Ok(a.view_with(shape.into(), strides, a.offset()))
+}
+
+/// A fresh output of `shape`, in the memory order of the first input that is not broadcast.
+pub(crate) fn alloc_like_inputs(dtype: DType, shape: &[usize], inputs: &[&Array]) -> Result<Array> {
+    let like = inputs.iter().find(|x| x.shape() == shape && x.ndim() > 1).map(|x| x.strides());
+    let device = inputs.first().map(|x| x.device()).unwrap_or_default();
+    Array::uninit_ordered(dtype, shape, Order::K, like, device)
+}
+
+/// Applies a binary ufunc, allocating the result.
+pub fn binary<'a>(op: BinaryOp, a: impl Into<Operand<'a>>, b: impl Into<Operand<'a>>) -> Result<Array> {
+    let (a, b) = (a.into(), b.into());
+    let x = materialize(a, operand_dtype(&b))?;
+    let y = materialize(b, Some(x.dtype()))?;
+    Array::same_device(op.name(), &x, &y)?;
+    let shape = layout::broadcast_shapes(op.name(), x.shape(), y.shape())?;
+    let (run, compute, result) = op.resolve(x.dtype().promote(y.dtype()))?;
+    let mut out = alloc_like_inputs(result, &shape, &[&x, &y])?;
+    let xa = prepared(op.name(), &x, compute, &shape)?;
+    let ya = prepared(op.name(), &y, compute, &shape)?;
+    run_binary(run, compute, &xa, &ya, OutView::of(&mut out)?)?;
+    Ok(out)
+}
+
+fn run_binary(op: BinaryOp, compute: DType, x: &Array, y: &Array, out: OutView<'_>) -> Result<()> {
+    x.expect_cpu(op.name())?;
+    match op {
+        BinaryOp::LeftShift | BinaryOp::RightShift => {
+            crate::backend::cpu::elementwise::shift(op == BinaryOp::LeftShift, compute, x, y, out)
+        }
+        _ => crate::backend::cpu::elementwise::binary(op, compute, x, y, out),
+    }
+}
+
+/// Whether NumPy's `same_kind` casting allows `from -> to` (used for `out=` arguments).
+pub fn can_cast_same_kind(from: DType, to: DType) -> bool {
+    let rank = |k: Kind| match k {
+        Kind::Bool => 0,
+        Kind::Unsigned | Kind::Signed => 1,
+        Kind::Float => 2,
+    };
+    from.can_cast_safely(to) || rank(from.kind()) <= rank(to.kind())
+}
+
+fn check_out(op: &'static str, result: DType, shape: &[usize], out: &Array) -> Result<()> {
+    if out.shape() != shape {
+        return Err(Error::shape(op, format!("output of shape {:?} does not match the broadcast shape {shape:?}", out.shape())));
+    }
+    if !can_cast_same_kind(result, out.dtype()) {
+        return Err(Error::dtype(op, format!("cannot cast the result from {result} to the output's {} under the same_kind rule", out.dtype())));
+    }
+    Ok(())
+}
+
+/// Applies a binary ufunc into an existing array (NumPy's `out=`), casting the
+/// result to `out`'s dtype under the `same_kind` rule.
+pub fn binary_out<'a>(op: BinaryOp, a: impl Into<Operand<'a>>, b: impl Into<Operand<'a>>, out: &mut Array) -> Result<()> {
+    let (a, b) = (a.into(), b.into());
+    let x = materialize(a, operand_dtype(&b))?;
+    let y = materialize(b, Some(x.dtype()))?;
+    let shape = layout::broadcast_shapes(op.name(), x.shape(), y.shape())?;
+    let (run, compute, result) = op.resolve(x.dtype().promote(y.dtype()))?;
+    check_out(op.name(), result, &shape, out)?;
+    let xa = prepared(op.name(), &x, compute, &shape)?;
+    let ya = prepared(op.name(), &y, compute, &shape)?;
+    if result == out.dtype() && !xa.shares_storage(out) && !ya.shares_storage(out) {
+        return run_binary(run, compute, &xa, &ya, OutView::of(out)?);
+    }
+    let mut tmp = alloc_like_inputs(result, &shape, &[out])?;
+    run_binary(run, compute, &xa, &ya, OutView::of(&mut tmp)?)?;
+    out.assign(&tmp)
+}
+
+/// Applies a binary ufunc in place: `target = op(target, b)` (what `+=` does).
+/// Writes into `target`'s buffer when nothing else shares it.
+pub fn binary_inplace<'a>(op: BinaryOp, target: &mut Array, b: impl Into<Operand<'a>>) -> Result<()> {
+    let b = b.into();
+    let y = materialize(b, Some(target.dtype()))?;
+    let shape = layout::broadcast_shapes(op.name(), target.shape(), y.shape())?;
+    let (run, compute, result) = op.resolve(target.dtype().promote(y.dtype()))?;
+    check_out(op.name(), result, &shape, target)?;
+    let ya = prepared(op.name(), &y, compute, &shape)?;
+    if result == target.dtype() && compute == result && !ya.shares_storage(target) {
+        target.make_unique()?;
+        let xa = target.clone();
+        // SAFETY: `target` was made unique; its only other sharer is `xa`,
+        // which reads each element exactly where it is written.
+        let out = unsafe { OutView::aliased(target) };
+        return run_binary(run, compute, &xa, &ya, out);
+    }
+    let xa = prepared(op.name(), target, compute, &shape)?;
+    let mut tmp = alloc_like_inputs(result, &shape, &[target])?;
+    run_binary(run, compute, &xa, &ya, OutView::of(&mut tmp)?)?;
+    drop(xa);
+    target.assign(&tmp)
+}
+
+/// Applies a unary ufunc, allocating the result.
+pub fn unary(op: UnaryOp, a: &Array) -> Result<Array> {
+    let (compute, result) = op.resolve(a.dtype())?;
+    let mut out = Array::uninit_ordered(result, a.shape(), Order::K, Some(a.strides()), a.device())?;
+    let x = prepared(op.name(), a, compute, a.shape())?;
+    x.expect_cpu(op.name())?;
+    crate::backend::cpu::elementwise::unary(op, compute, &x, OutView::of(&mut out)?)?;
+    Ok(out)
+}
+
+/// Applies a unary ufunc into `out` (same shape; result cast under `same_kind`).
+pub fn unary_out(op: UnaryOp, a: &Array, out: &mut Array) -> Result<()> {
+    let (compute, result) = op.resolve(a.dtype())?;
+    check_out(op.name(), result, a.shape(), out)?;
+    let tmp = unary(op, a)?;
+    let _ = compute;
+    out.assign(&tmp)
+}
+
+/// NumPy's `where(cond, x, y)`: elements of `x` where `cond` is true, else of `y`.
+pub fn where_<'a>(cond: &Array, x: impl Into<Operand<'a>>, y: impl Into<Operand<'a>>) -> Result<Array> {
+    let (x, y) = (x.into(), y.into());
+    let xa = materialize(x, operand_dtype(&y))?;
+    let ya = materialize(y, Some(xa.dtype()))?;
+    let dtype = xa.dtype().promote(ya.dtype());
+    let s1 = layout::broadcast_shapes("where", cond.shape(), xa.shape())?;
+    let shape = layout::broadcast_shapes("where", &s1, ya.shape())?;
+    let c = prepared("where", cond, DType::Bool, &shape)?;
+    let xv = prepared("where", &xa, dtype, &shape)?;
+    let yv = prepared("where", &ya, dtype, &shape)?;
+    let mut out = alloc_like_inputs(dtype, &shape, &[&xa, &ya])?;
+    c.expect_cpu("where")?;
+    crate::backend::cpu::elementwise::where_(&c, &xv, &yv, OutView::of(&mut out)?)?;
+    Ok(out)
+}
+
+/// NumPy's `clip(a, a_min, a_max)`.
+pub fn clip<'a>(a: &Array, lo: impl Into<Operand<'a>>, hi: impl Into<Operand<'a>>) -> Result<Array> {
+    let lo = materialize(lo.into(), Some(a.dtype()))?;
+    let hi = materialize(hi.into(), Some(a.dtype()))?;
+    let dtype = a.dtype().promote(lo.dtype()).promote(hi.dtype());
+    if dtype == DType::Bool {
+        return Err(Error::unsupported_dtype("clip", "a numeric dtype", dtype));
+    }
+    let s1: Shape = layout::broadcast_shapes("clip", a.shape(), lo.shape())?;
+    let shape = layout::broadcast_shapes("clip", &s1, hi.shape())?;
+    let av = prepared("clip", a, dtype, &shape)?;
+    let lv = prepared("clip", &lo, dtype, &shape)?;
+    let hv = prepared("clip", &hi, dtype, &shape)?;
+    let mut out = alloc_like_inputs(dtype, &shape, &[a])?;
+    a.expect_cpu("clip")?;
+    crate::backend::cpu::elementwise::clip(&av, &lv, &hv, OutView::of(&mut out)?)?;
+    Ok(out)
+}

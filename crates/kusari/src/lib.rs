@@ -1,0 +1,1 @@
+pub use kusari_array as array;
