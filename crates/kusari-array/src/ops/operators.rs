@@ -1,4 +1,8 @@
 //! Operator overloading: `&a + &b`, `&a * 2.0`, `2.0 * &a`, `a += &b`.
+//! Scalars on operators are `f64`, `i32` and `bool` only, so that literals
+//! (`2.0`, `2`) infer without annotations; other scalar types go through the
+//! methods (`a.mul(x_f32)?`). As with NumPy's Python scalars they are weak:
+//! `f32_array * 2.0` stays `float32`.
 //! Operators panic on bad input (with the same message the fallible method
 //! returns); use the methods (`a.add(&b)?`) to get a `Result` instead.
 
@@ -39,29 +43,10 @@ impl AddAssign<Array> for Array {
     #[track_caller]
     fn add_assign(&mut self, rhs: Array) { ufunc::binary_inplace(BinaryOp::Add, self, &rhs).unwrap_or_else(|e| panic!("{e}")) }
 }
-impl Add<f32> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: f32) -> Array { ok(ufunc::binary(BinaryOp::Add, self, Scalar::from(rhs))) }
-}
-impl Add<f32> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: f32) -> Array { ok(ufunc::binary(BinaryOp::Add, &self, Scalar::from(rhs))) }
-}
 impl Add<&Array> for f32 {
     type Output = Array;
     #[track_caller]
     fn add(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), rhs)) }
-}
-impl Add<Array> for f32 {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), &rhs)) }
-}
-impl AddAssign<f32> for Array {
-    #[track_caller]
-    fn add_assign(&mut self, rhs: f32) { ufunc::binary_inplace(BinaryOp::Add, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
 impl Add<f64> for &Array {
     type Output = Array;
@@ -111,125 +96,30 @@ impl AddAssign<i32> for Array {
     #[track_caller]
     fn add_assign(&mut self, rhs: i32) { ufunc::binary_inplace(BinaryOp::Add, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
-impl Add<i64> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: i64) -> Array { ok(ufunc::binary(BinaryOp::Add, self, Scalar::from(rhs))) }
-}
-impl Add<i64> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: i64) -> Array { ok(ufunc::binary(BinaryOp::Add, &self, Scalar::from(rhs))) }
-}
 impl Add<&Array> for i64 {
     type Output = Array;
     #[track_caller]
     fn add(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), rhs)) }
-}
-impl Add<Array> for i64 {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), &rhs)) }
-}
-impl AddAssign<i64> for Array {
-    #[track_caller]
-    fn add_assign(&mut self, rhs: i64) { ufunc::binary_inplace(BinaryOp::Add, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl Add<u8> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: u8) -> Array { ok(ufunc::binary(BinaryOp::Add, self, Scalar::from(rhs))) }
-}
-impl Add<u8> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: u8) -> Array { ok(ufunc::binary(BinaryOp::Add, &self, Scalar::from(rhs))) }
 }
 impl Add<&Array> for u8 {
     type Output = Array;
     #[track_caller]
     fn add(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), rhs)) }
 }
-impl Add<Array> for u8 {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), &rhs)) }
-}
-impl AddAssign<u8> for Array {
-    #[track_caller]
-    fn add_assign(&mut self, rhs: u8) { ufunc::binary_inplace(BinaryOp::Add, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl Add<i8> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: i8) -> Array { ok(ufunc::binary(BinaryOp::Add, self, Scalar::from(rhs))) }
-}
-impl Add<i8> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: i8) -> Array { ok(ufunc::binary(BinaryOp::Add, &self, Scalar::from(rhs))) }
-}
 impl Add<&Array> for i8 {
     type Output = Array;
     #[track_caller]
     fn add(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), rhs)) }
-}
-impl Add<Array> for i8 {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), &rhs)) }
-}
-impl AddAssign<i8> for Array {
-    #[track_caller]
-    fn add_assign(&mut self, rhs: i8) { ufunc::binary_inplace(BinaryOp::Add, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl Add<i16> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: i16) -> Array { ok(ufunc::binary(BinaryOp::Add, self, Scalar::from(rhs))) }
-}
-impl Add<i16> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: i16) -> Array { ok(ufunc::binary(BinaryOp::Add, &self, Scalar::from(rhs))) }
 }
 impl Add<&Array> for i16 {
     type Output = Array;
     #[track_caller]
     fn add(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), rhs)) }
 }
-impl Add<Array> for i16 {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), &rhs)) }
-}
-impl AddAssign<i16> for Array {
-    #[track_caller]
-    fn add_assign(&mut self, rhs: i16) { ufunc::binary_inplace(BinaryOp::Add, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl Add<usize> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: usize) -> Array { ok(ufunc::binary(BinaryOp::Add, self, Scalar::from(rhs))) }
-}
-impl Add<usize> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: usize) -> Array { ok(ufunc::binary(BinaryOp::Add, &self, Scalar::from(rhs))) }
-}
 impl Add<&Array> for usize {
     type Output = Array;
     #[track_caller]
     fn add(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), rhs)) }
-}
-impl Add<Array> for usize {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), &rhs)) }
-}
-impl AddAssign<usize> for Array {
-    #[track_caller]
-    fn add_assign(&mut self, rhs: usize) { ufunc::binary_inplace(BinaryOp::Add, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
 impl Add<bool> for &Array {
     type Output = Array;
@@ -283,29 +173,10 @@ impl SubAssign<Array> for Array {
     #[track_caller]
     fn sub_assign(&mut self, rhs: Array) { ufunc::binary_inplace(BinaryOp::Subtract, self, &rhs).unwrap_or_else(|e| panic!("{e}")) }
 }
-impl Sub<f32> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: f32) -> Array { ok(ufunc::binary(BinaryOp::Subtract, self, Scalar::from(rhs))) }
-}
-impl Sub<f32> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: f32) -> Array { ok(ufunc::binary(BinaryOp::Subtract, &self, Scalar::from(rhs))) }
-}
 impl Sub<&Array> for f32 {
     type Output = Array;
     #[track_caller]
     fn sub(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Subtract, Scalar::from(self), rhs)) }
-}
-impl Sub<Array> for f32 {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Subtract, Scalar::from(self), &rhs)) }
-}
-impl SubAssign<f32> for Array {
-    #[track_caller]
-    fn sub_assign(&mut self, rhs: f32) { ufunc::binary_inplace(BinaryOp::Subtract, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
 impl Sub<f64> for &Array {
     type Output = Array;
@@ -355,125 +226,30 @@ impl SubAssign<i32> for Array {
     #[track_caller]
     fn sub_assign(&mut self, rhs: i32) { ufunc::binary_inplace(BinaryOp::Subtract, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
-impl Sub<i64> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: i64) -> Array { ok(ufunc::binary(BinaryOp::Subtract, self, Scalar::from(rhs))) }
-}
-impl Sub<i64> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: i64) -> Array { ok(ufunc::binary(BinaryOp::Subtract, &self, Scalar::from(rhs))) }
-}
 impl Sub<&Array> for i64 {
     type Output = Array;
     #[track_caller]
     fn sub(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Subtract, Scalar::from(self), rhs)) }
-}
-impl Sub<Array> for i64 {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Subtract, Scalar::from(self), &rhs)) }
-}
-impl SubAssign<i64> for Array {
-    #[track_caller]
-    fn sub_assign(&mut self, rhs: i64) { ufunc::binary_inplace(BinaryOp::Subtract, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl Sub<u8> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: u8) -> Array { ok(ufunc::binary(BinaryOp::Subtract, self, Scalar::from(rhs))) }
-}
-impl Sub<u8> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: u8) -> Array { ok(ufunc::binary(BinaryOp::Subtract, &self, Scalar::from(rhs))) }
 }
 impl Sub<&Array> for u8 {
     type Output = Array;
     #[track_caller]
     fn sub(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Subtract, Scalar::from(self), rhs)) }
 }
-impl Sub<Array> for u8 {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Subtract, Scalar::from(self), &rhs)) }
-}
-impl SubAssign<u8> for Array {
-    #[track_caller]
-    fn sub_assign(&mut self, rhs: u8) { ufunc::binary_inplace(BinaryOp::Subtract, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl Sub<i8> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: i8) -> Array { ok(ufunc::binary(BinaryOp::Subtract, self, Scalar::from(rhs))) }
-}
-impl Sub<i8> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: i8) -> Array { ok(ufunc::binary(BinaryOp::Subtract, &self, Scalar::from(rhs))) }
-}
 impl Sub<&Array> for i8 {
     type Output = Array;
     #[track_caller]
     fn sub(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Subtract, Scalar::from(self), rhs)) }
-}
-impl Sub<Array> for i8 {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Subtract, Scalar::from(self), &rhs)) }
-}
-impl SubAssign<i8> for Array {
-    #[track_caller]
-    fn sub_assign(&mut self, rhs: i8) { ufunc::binary_inplace(BinaryOp::Subtract, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl Sub<i16> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: i16) -> Array { ok(ufunc::binary(BinaryOp::Subtract, self, Scalar::from(rhs))) }
-}
-impl Sub<i16> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: i16) -> Array { ok(ufunc::binary(BinaryOp::Subtract, &self, Scalar::from(rhs))) }
 }
 impl Sub<&Array> for i16 {
     type Output = Array;
     #[track_caller]
     fn sub(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Subtract, Scalar::from(self), rhs)) }
 }
-impl Sub<Array> for i16 {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Subtract, Scalar::from(self), &rhs)) }
-}
-impl SubAssign<i16> for Array {
-    #[track_caller]
-    fn sub_assign(&mut self, rhs: i16) { ufunc::binary_inplace(BinaryOp::Subtract, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl Sub<usize> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: usize) -> Array { ok(ufunc::binary(BinaryOp::Subtract, self, Scalar::from(rhs))) }
-}
-impl Sub<usize> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: usize) -> Array { ok(ufunc::binary(BinaryOp::Subtract, &self, Scalar::from(rhs))) }
-}
 impl Sub<&Array> for usize {
     type Output = Array;
     #[track_caller]
     fn sub(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Subtract, Scalar::from(self), rhs)) }
-}
-impl Sub<Array> for usize {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Subtract, Scalar::from(self), &rhs)) }
-}
-impl SubAssign<usize> for Array {
-    #[track_caller]
-    fn sub_assign(&mut self, rhs: usize) { ufunc::binary_inplace(BinaryOp::Subtract, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
 impl Mul<&Array> for &Array {
     type Output = Array;
@@ -503,29 +279,10 @@ impl MulAssign<Array> for Array {
     #[track_caller]
     fn mul_assign(&mut self, rhs: Array) { ufunc::binary_inplace(BinaryOp::Multiply, self, &rhs).unwrap_or_else(|e| panic!("{e}")) }
 }
-impl Mul<f32> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: f32) -> Array { ok(ufunc::binary(BinaryOp::Multiply, self, Scalar::from(rhs))) }
-}
-impl Mul<f32> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: f32) -> Array { ok(ufunc::binary(BinaryOp::Multiply, &self, Scalar::from(rhs))) }
-}
 impl Mul<&Array> for f32 {
     type Output = Array;
     #[track_caller]
     fn mul(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), rhs)) }
-}
-impl Mul<Array> for f32 {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), &rhs)) }
-}
-impl MulAssign<f32> for Array {
-    #[track_caller]
-    fn mul_assign(&mut self, rhs: f32) { ufunc::binary_inplace(BinaryOp::Multiply, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
 impl Mul<f64> for &Array {
     type Output = Array;
@@ -575,125 +332,30 @@ impl MulAssign<i32> for Array {
     #[track_caller]
     fn mul_assign(&mut self, rhs: i32) { ufunc::binary_inplace(BinaryOp::Multiply, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
-impl Mul<i64> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: i64) -> Array { ok(ufunc::binary(BinaryOp::Multiply, self, Scalar::from(rhs))) }
-}
-impl Mul<i64> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: i64) -> Array { ok(ufunc::binary(BinaryOp::Multiply, &self, Scalar::from(rhs))) }
-}
 impl Mul<&Array> for i64 {
     type Output = Array;
     #[track_caller]
     fn mul(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), rhs)) }
-}
-impl Mul<Array> for i64 {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), &rhs)) }
-}
-impl MulAssign<i64> for Array {
-    #[track_caller]
-    fn mul_assign(&mut self, rhs: i64) { ufunc::binary_inplace(BinaryOp::Multiply, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl Mul<u8> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: u8) -> Array { ok(ufunc::binary(BinaryOp::Multiply, self, Scalar::from(rhs))) }
-}
-impl Mul<u8> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: u8) -> Array { ok(ufunc::binary(BinaryOp::Multiply, &self, Scalar::from(rhs))) }
 }
 impl Mul<&Array> for u8 {
     type Output = Array;
     #[track_caller]
     fn mul(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), rhs)) }
 }
-impl Mul<Array> for u8 {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), &rhs)) }
-}
-impl MulAssign<u8> for Array {
-    #[track_caller]
-    fn mul_assign(&mut self, rhs: u8) { ufunc::binary_inplace(BinaryOp::Multiply, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl Mul<i8> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: i8) -> Array { ok(ufunc::binary(BinaryOp::Multiply, self, Scalar::from(rhs))) }
-}
-impl Mul<i8> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: i8) -> Array { ok(ufunc::binary(BinaryOp::Multiply, &self, Scalar::from(rhs))) }
-}
 impl Mul<&Array> for i8 {
     type Output = Array;
     #[track_caller]
     fn mul(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), rhs)) }
-}
-impl Mul<Array> for i8 {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), &rhs)) }
-}
-impl MulAssign<i8> for Array {
-    #[track_caller]
-    fn mul_assign(&mut self, rhs: i8) { ufunc::binary_inplace(BinaryOp::Multiply, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl Mul<i16> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: i16) -> Array { ok(ufunc::binary(BinaryOp::Multiply, self, Scalar::from(rhs))) }
-}
-impl Mul<i16> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: i16) -> Array { ok(ufunc::binary(BinaryOp::Multiply, &self, Scalar::from(rhs))) }
 }
 impl Mul<&Array> for i16 {
     type Output = Array;
     #[track_caller]
     fn mul(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), rhs)) }
 }
-impl Mul<Array> for i16 {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), &rhs)) }
-}
-impl MulAssign<i16> for Array {
-    #[track_caller]
-    fn mul_assign(&mut self, rhs: i16) { ufunc::binary_inplace(BinaryOp::Multiply, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl Mul<usize> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: usize) -> Array { ok(ufunc::binary(BinaryOp::Multiply, self, Scalar::from(rhs))) }
-}
-impl Mul<usize> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: usize) -> Array { ok(ufunc::binary(BinaryOp::Multiply, &self, Scalar::from(rhs))) }
-}
 impl Mul<&Array> for usize {
     type Output = Array;
     #[track_caller]
     fn mul(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), rhs)) }
-}
-impl Mul<Array> for usize {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), &rhs)) }
-}
-impl MulAssign<usize> for Array {
-    #[track_caller]
-    fn mul_assign(&mut self, rhs: usize) { ufunc::binary_inplace(BinaryOp::Multiply, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
 impl Mul<bool> for &Array {
     type Output = Array;
@@ -747,29 +409,10 @@ impl DivAssign<Array> for Array {
     #[track_caller]
     fn div_assign(&mut self, rhs: Array) { ufunc::binary_inplace(BinaryOp::TrueDivide, self, &rhs).unwrap_or_else(|e| panic!("{e}")) }
 }
-impl Div<f32> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: f32) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, self, Scalar::from(rhs))) }
-}
-impl Div<f32> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: f32) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, &self, Scalar::from(rhs))) }
-}
 impl Div<&Array> for f32 {
     type Output = Array;
     #[track_caller]
     fn div(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, Scalar::from(self), rhs)) }
-}
-impl Div<Array> for f32 {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, Scalar::from(self), &rhs)) }
-}
-impl DivAssign<f32> for Array {
-    #[track_caller]
-    fn div_assign(&mut self, rhs: f32) { ufunc::binary_inplace(BinaryOp::TrueDivide, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
 impl Div<f64> for &Array {
     type Output = Array;
@@ -819,125 +462,30 @@ impl DivAssign<i32> for Array {
     #[track_caller]
     fn div_assign(&mut self, rhs: i32) { ufunc::binary_inplace(BinaryOp::TrueDivide, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
-impl Div<i64> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: i64) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, self, Scalar::from(rhs))) }
-}
-impl Div<i64> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: i64) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, &self, Scalar::from(rhs))) }
-}
 impl Div<&Array> for i64 {
     type Output = Array;
     #[track_caller]
     fn div(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, Scalar::from(self), rhs)) }
-}
-impl Div<Array> for i64 {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, Scalar::from(self), &rhs)) }
-}
-impl DivAssign<i64> for Array {
-    #[track_caller]
-    fn div_assign(&mut self, rhs: i64) { ufunc::binary_inplace(BinaryOp::TrueDivide, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl Div<u8> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: u8) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, self, Scalar::from(rhs))) }
-}
-impl Div<u8> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: u8) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, &self, Scalar::from(rhs))) }
 }
 impl Div<&Array> for u8 {
     type Output = Array;
     #[track_caller]
     fn div(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, Scalar::from(self), rhs)) }
 }
-impl Div<Array> for u8 {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, Scalar::from(self), &rhs)) }
-}
-impl DivAssign<u8> for Array {
-    #[track_caller]
-    fn div_assign(&mut self, rhs: u8) { ufunc::binary_inplace(BinaryOp::TrueDivide, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl Div<i8> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: i8) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, self, Scalar::from(rhs))) }
-}
-impl Div<i8> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: i8) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, &self, Scalar::from(rhs))) }
-}
 impl Div<&Array> for i8 {
     type Output = Array;
     #[track_caller]
     fn div(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, Scalar::from(self), rhs)) }
-}
-impl Div<Array> for i8 {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, Scalar::from(self), &rhs)) }
-}
-impl DivAssign<i8> for Array {
-    #[track_caller]
-    fn div_assign(&mut self, rhs: i8) { ufunc::binary_inplace(BinaryOp::TrueDivide, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl Div<i16> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: i16) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, self, Scalar::from(rhs))) }
-}
-impl Div<i16> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: i16) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, &self, Scalar::from(rhs))) }
 }
 impl Div<&Array> for i16 {
     type Output = Array;
     #[track_caller]
     fn div(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, Scalar::from(self), rhs)) }
 }
-impl Div<Array> for i16 {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, Scalar::from(self), &rhs)) }
-}
-impl DivAssign<i16> for Array {
-    #[track_caller]
-    fn div_assign(&mut self, rhs: i16) { ufunc::binary_inplace(BinaryOp::TrueDivide, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl Div<usize> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: usize) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, self, Scalar::from(rhs))) }
-}
-impl Div<usize> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: usize) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, &self, Scalar::from(rhs))) }
-}
 impl Div<&Array> for usize {
     type Output = Array;
     #[track_caller]
     fn div(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, Scalar::from(self), rhs)) }
-}
-impl Div<Array> for usize {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::TrueDivide, Scalar::from(self), &rhs)) }
-}
-impl DivAssign<usize> for Array {
-    #[track_caller]
-    fn div_assign(&mut self, rhs: usize) { ufunc::binary_inplace(BinaryOp::TrueDivide, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
 impl Rem<&Array> for &Array {
     type Output = Array;
@@ -967,29 +515,10 @@ impl RemAssign<Array> for Array {
     #[track_caller]
     fn rem_assign(&mut self, rhs: Array) { ufunc::binary_inplace(BinaryOp::Remainder, self, &rhs).unwrap_or_else(|e| panic!("{e}")) }
 }
-impl Rem<f32> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: f32) -> Array { ok(ufunc::binary(BinaryOp::Remainder, self, Scalar::from(rhs))) }
-}
-impl Rem<f32> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: f32) -> Array { ok(ufunc::binary(BinaryOp::Remainder, &self, Scalar::from(rhs))) }
-}
 impl Rem<&Array> for f32 {
     type Output = Array;
     #[track_caller]
     fn rem(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Remainder, Scalar::from(self), rhs)) }
-}
-impl Rem<Array> for f32 {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Remainder, Scalar::from(self), &rhs)) }
-}
-impl RemAssign<f32> for Array {
-    #[track_caller]
-    fn rem_assign(&mut self, rhs: f32) { ufunc::binary_inplace(BinaryOp::Remainder, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
 impl Rem<f64> for &Array {
     type Output = Array;
@@ -1039,125 +568,30 @@ impl RemAssign<i32> for Array {
     #[track_caller]
     fn rem_assign(&mut self, rhs: i32) { ufunc::binary_inplace(BinaryOp::Remainder, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
-impl Rem<i64> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: i64) -> Array { ok(ufunc::binary(BinaryOp::Remainder, self, Scalar::from(rhs))) }
-}
-impl Rem<i64> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: i64) -> Array { ok(ufunc::binary(BinaryOp::Remainder, &self, Scalar::from(rhs))) }
-}
 impl Rem<&Array> for i64 {
     type Output = Array;
     #[track_caller]
     fn rem(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Remainder, Scalar::from(self), rhs)) }
-}
-impl Rem<Array> for i64 {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Remainder, Scalar::from(self), &rhs)) }
-}
-impl RemAssign<i64> for Array {
-    #[track_caller]
-    fn rem_assign(&mut self, rhs: i64) { ufunc::binary_inplace(BinaryOp::Remainder, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl Rem<u8> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: u8) -> Array { ok(ufunc::binary(BinaryOp::Remainder, self, Scalar::from(rhs))) }
-}
-impl Rem<u8> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: u8) -> Array { ok(ufunc::binary(BinaryOp::Remainder, &self, Scalar::from(rhs))) }
 }
 impl Rem<&Array> for u8 {
     type Output = Array;
     #[track_caller]
     fn rem(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Remainder, Scalar::from(self), rhs)) }
 }
-impl Rem<Array> for u8 {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Remainder, Scalar::from(self), &rhs)) }
-}
-impl RemAssign<u8> for Array {
-    #[track_caller]
-    fn rem_assign(&mut self, rhs: u8) { ufunc::binary_inplace(BinaryOp::Remainder, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl Rem<i8> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: i8) -> Array { ok(ufunc::binary(BinaryOp::Remainder, self, Scalar::from(rhs))) }
-}
-impl Rem<i8> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: i8) -> Array { ok(ufunc::binary(BinaryOp::Remainder, &self, Scalar::from(rhs))) }
-}
 impl Rem<&Array> for i8 {
     type Output = Array;
     #[track_caller]
     fn rem(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Remainder, Scalar::from(self), rhs)) }
-}
-impl Rem<Array> for i8 {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Remainder, Scalar::from(self), &rhs)) }
-}
-impl RemAssign<i8> for Array {
-    #[track_caller]
-    fn rem_assign(&mut self, rhs: i8) { ufunc::binary_inplace(BinaryOp::Remainder, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl Rem<i16> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: i16) -> Array { ok(ufunc::binary(BinaryOp::Remainder, self, Scalar::from(rhs))) }
-}
-impl Rem<i16> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: i16) -> Array { ok(ufunc::binary(BinaryOp::Remainder, &self, Scalar::from(rhs))) }
 }
 impl Rem<&Array> for i16 {
     type Output = Array;
     #[track_caller]
     fn rem(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Remainder, Scalar::from(self), rhs)) }
 }
-impl Rem<Array> for i16 {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Remainder, Scalar::from(self), &rhs)) }
-}
-impl RemAssign<i16> for Array {
-    #[track_caller]
-    fn rem_assign(&mut self, rhs: i16) { ufunc::binary_inplace(BinaryOp::Remainder, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl Rem<usize> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: usize) -> Array { ok(ufunc::binary(BinaryOp::Remainder, self, Scalar::from(rhs))) }
-}
-impl Rem<usize> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: usize) -> Array { ok(ufunc::binary(BinaryOp::Remainder, &self, Scalar::from(rhs))) }
-}
 impl Rem<&Array> for usize {
     type Output = Array;
     #[track_caller]
     fn rem(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::Remainder, Scalar::from(self), rhs)) }
-}
-impl Rem<Array> for usize {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::Remainder, Scalar::from(self), &rhs)) }
-}
-impl RemAssign<usize> for Array {
-    #[track_caller]
-    fn rem_assign(&mut self, rhs: usize) { ufunc::binary_inplace(BinaryOp::Remainder, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
 impl BitAnd<&Array> for &Array {
     type Output = Array;
@@ -1187,29 +621,10 @@ impl BitAndAssign<Array> for Array {
     #[track_caller]
     fn bitand_assign(&mut self, rhs: Array) { ufunc::binary_inplace(BinaryOp::BitwiseAnd, self, &rhs).unwrap_or_else(|e| panic!("{e}")) }
 }
-impl BitAnd<f32> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: f32) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, self, Scalar::from(rhs))) }
-}
-impl BitAnd<f32> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: f32) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, &self, Scalar::from(rhs))) }
-}
 impl BitAnd<&Array> for f32 {
     type Output = Array;
     #[track_caller]
     fn bitand(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, Scalar::from(self), rhs)) }
-}
-impl BitAnd<Array> for f32 {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, Scalar::from(self), &rhs)) }
-}
-impl BitAndAssign<f32> for Array {
-    #[track_caller]
-    fn bitand_assign(&mut self, rhs: f32) { ufunc::binary_inplace(BinaryOp::BitwiseAnd, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
 impl BitAnd<f64> for &Array {
     type Output = Array;
@@ -1259,125 +674,30 @@ impl BitAndAssign<i32> for Array {
     #[track_caller]
     fn bitand_assign(&mut self, rhs: i32) { ufunc::binary_inplace(BinaryOp::BitwiseAnd, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
-impl BitAnd<i64> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: i64) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, self, Scalar::from(rhs))) }
-}
-impl BitAnd<i64> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: i64) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, &self, Scalar::from(rhs))) }
-}
 impl BitAnd<&Array> for i64 {
     type Output = Array;
     #[track_caller]
     fn bitand(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, Scalar::from(self), rhs)) }
-}
-impl BitAnd<Array> for i64 {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, Scalar::from(self), &rhs)) }
-}
-impl BitAndAssign<i64> for Array {
-    #[track_caller]
-    fn bitand_assign(&mut self, rhs: i64) { ufunc::binary_inplace(BinaryOp::BitwiseAnd, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl BitAnd<u8> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: u8) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, self, Scalar::from(rhs))) }
-}
-impl BitAnd<u8> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: u8) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, &self, Scalar::from(rhs))) }
 }
 impl BitAnd<&Array> for u8 {
     type Output = Array;
     #[track_caller]
     fn bitand(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, Scalar::from(self), rhs)) }
 }
-impl BitAnd<Array> for u8 {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, Scalar::from(self), &rhs)) }
-}
-impl BitAndAssign<u8> for Array {
-    #[track_caller]
-    fn bitand_assign(&mut self, rhs: u8) { ufunc::binary_inplace(BinaryOp::BitwiseAnd, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl BitAnd<i8> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: i8) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, self, Scalar::from(rhs))) }
-}
-impl BitAnd<i8> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: i8) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, &self, Scalar::from(rhs))) }
-}
 impl BitAnd<&Array> for i8 {
     type Output = Array;
     #[track_caller]
     fn bitand(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, Scalar::from(self), rhs)) }
-}
-impl BitAnd<Array> for i8 {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, Scalar::from(self), &rhs)) }
-}
-impl BitAndAssign<i8> for Array {
-    #[track_caller]
-    fn bitand_assign(&mut self, rhs: i8) { ufunc::binary_inplace(BinaryOp::BitwiseAnd, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl BitAnd<i16> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: i16) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, self, Scalar::from(rhs))) }
-}
-impl BitAnd<i16> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: i16) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, &self, Scalar::from(rhs))) }
 }
 impl BitAnd<&Array> for i16 {
     type Output = Array;
     #[track_caller]
     fn bitand(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, Scalar::from(self), rhs)) }
 }
-impl BitAnd<Array> for i16 {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, Scalar::from(self), &rhs)) }
-}
-impl BitAndAssign<i16> for Array {
-    #[track_caller]
-    fn bitand_assign(&mut self, rhs: i16) { ufunc::binary_inplace(BinaryOp::BitwiseAnd, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl BitAnd<usize> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: usize) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, self, Scalar::from(rhs))) }
-}
-impl BitAnd<usize> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: usize) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, &self, Scalar::from(rhs))) }
-}
 impl BitAnd<&Array> for usize {
     type Output = Array;
     #[track_caller]
     fn bitand(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, Scalar::from(self), rhs)) }
-}
-impl BitAnd<Array> for usize {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseAnd, Scalar::from(self), &rhs)) }
-}
-impl BitAndAssign<usize> for Array {
-    #[track_caller]
-    fn bitand_assign(&mut self, rhs: usize) { ufunc::binary_inplace(BinaryOp::BitwiseAnd, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
 impl BitAnd<bool> for &Array {
     type Output = Array;
@@ -1431,29 +751,10 @@ impl BitOrAssign<Array> for Array {
     #[track_caller]
     fn bitor_assign(&mut self, rhs: Array) { ufunc::binary_inplace(BinaryOp::BitwiseOr, self, &rhs).unwrap_or_else(|e| panic!("{e}")) }
 }
-impl BitOr<f32> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: f32) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, self, Scalar::from(rhs))) }
-}
-impl BitOr<f32> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: f32) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, &self, Scalar::from(rhs))) }
-}
 impl BitOr<&Array> for f32 {
     type Output = Array;
     #[track_caller]
     fn bitor(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), rhs)) }
-}
-impl BitOr<Array> for f32 {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), &rhs)) }
-}
-impl BitOrAssign<f32> for Array {
-    #[track_caller]
-    fn bitor_assign(&mut self, rhs: f32) { ufunc::binary_inplace(BinaryOp::BitwiseOr, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
 impl BitOr<f64> for &Array {
     type Output = Array;
@@ -1503,125 +804,30 @@ impl BitOrAssign<i32> for Array {
     #[track_caller]
     fn bitor_assign(&mut self, rhs: i32) { ufunc::binary_inplace(BinaryOp::BitwiseOr, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
-impl BitOr<i64> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: i64) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, self, Scalar::from(rhs))) }
-}
-impl BitOr<i64> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: i64) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, &self, Scalar::from(rhs))) }
-}
 impl BitOr<&Array> for i64 {
     type Output = Array;
     #[track_caller]
     fn bitor(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), rhs)) }
-}
-impl BitOr<Array> for i64 {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), &rhs)) }
-}
-impl BitOrAssign<i64> for Array {
-    #[track_caller]
-    fn bitor_assign(&mut self, rhs: i64) { ufunc::binary_inplace(BinaryOp::BitwiseOr, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl BitOr<u8> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: u8) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, self, Scalar::from(rhs))) }
-}
-impl BitOr<u8> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: u8) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, &self, Scalar::from(rhs))) }
 }
 impl BitOr<&Array> for u8 {
     type Output = Array;
     #[track_caller]
     fn bitor(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), rhs)) }
 }
-impl BitOr<Array> for u8 {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), &rhs)) }
-}
-impl BitOrAssign<u8> for Array {
-    #[track_caller]
-    fn bitor_assign(&mut self, rhs: u8) { ufunc::binary_inplace(BinaryOp::BitwiseOr, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl BitOr<i8> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: i8) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, self, Scalar::from(rhs))) }
-}
-impl BitOr<i8> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: i8) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, &self, Scalar::from(rhs))) }
-}
 impl BitOr<&Array> for i8 {
     type Output = Array;
     #[track_caller]
     fn bitor(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), rhs)) }
-}
-impl BitOr<Array> for i8 {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), &rhs)) }
-}
-impl BitOrAssign<i8> for Array {
-    #[track_caller]
-    fn bitor_assign(&mut self, rhs: i8) { ufunc::binary_inplace(BinaryOp::BitwiseOr, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl BitOr<i16> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: i16) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, self, Scalar::from(rhs))) }
-}
-impl BitOr<i16> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: i16) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, &self, Scalar::from(rhs))) }
 }
 impl BitOr<&Array> for i16 {
     type Output = Array;
     #[track_caller]
     fn bitor(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), rhs)) }
 }
-impl BitOr<Array> for i16 {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), &rhs)) }
-}
-impl BitOrAssign<i16> for Array {
-    #[track_caller]
-    fn bitor_assign(&mut self, rhs: i16) { ufunc::binary_inplace(BinaryOp::BitwiseOr, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl BitOr<usize> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: usize) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, self, Scalar::from(rhs))) }
-}
-impl BitOr<usize> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: usize) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, &self, Scalar::from(rhs))) }
-}
 impl BitOr<&Array> for usize {
     type Output = Array;
     #[track_caller]
     fn bitor(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), rhs)) }
-}
-impl BitOr<Array> for usize {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), &rhs)) }
-}
-impl BitOrAssign<usize> for Array {
-    #[track_caller]
-    fn bitor_assign(&mut self, rhs: usize) { ufunc::binary_inplace(BinaryOp::BitwiseOr, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
 impl BitOr<bool> for &Array {
     type Output = Array;
@@ -1675,29 +881,10 @@ impl BitXorAssign<Array> for Array {
     #[track_caller]
     fn bitxor_assign(&mut self, rhs: Array) { ufunc::binary_inplace(BinaryOp::BitwiseXor, self, &rhs).unwrap_or_else(|e| panic!("{e}")) }
 }
-impl BitXor<f32> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: f32) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, self, Scalar::from(rhs))) }
-}
-impl BitXor<f32> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: f32) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, &self, Scalar::from(rhs))) }
-}
 impl BitXor<&Array> for f32 {
     type Output = Array;
     #[track_caller]
     fn bitxor(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, Scalar::from(self), rhs)) }
-}
-impl BitXor<Array> for f32 {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, Scalar::from(self), &rhs)) }
-}
-impl BitXorAssign<f32> for Array {
-    #[track_caller]
-    fn bitxor_assign(&mut self, rhs: f32) { ufunc::binary_inplace(BinaryOp::BitwiseXor, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
 impl BitXor<f64> for &Array {
     type Output = Array;
@@ -1747,125 +934,30 @@ impl BitXorAssign<i32> for Array {
     #[track_caller]
     fn bitxor_assign(&mut self, rhs: i32) { ufunc::binary_inplace(BinaryOp::BitwiseXor, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
-impl BitXor<i64> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: i64) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, self, Scalar::from(rhs))) }
-}
-impl BitXor<i64> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: i64) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, &self, Scalar::from(rhs))) }
-}
 impl BitXor<&Array> for i64 {
     type Output = Array;
     #[track_caller]
     fn bitxor(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, Scalar::from(self), rhs)) }
-}
-impl BitXor<Array> for i64 {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, Scalar::from(self), &rhs)) }
-}
-impl BitXorAssign<i64> for Array {
-    #[track_caller]
-    fn bitxor_assign(&mut self, rhs: i64) { ufunc::binary_inplace(BinaryOp::BitwiseXor, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl BitXor<u8> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: u8) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, self, Scalar::from(rhs))) }
-}
-impl BitXor<u8> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: u8) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, &self, Scalar::from(rhs))) }
 }
 impl BitXor<&Array> for u8 {
     type Output = Array;
     #[track_caller]
     fn bitxor(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, Scalar::from(self), rhs)) }
 }
-impl BitXor<Array> for u8 {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, Scalar::from(self), &rhs)) }
-}
-impl BitXorAssign<u8> for Array {
-    #[track_caller]
-    fn bitxor_assign(&mut self, rhs: u8) { ufunc::binary_inplace(BinaryOp::BitwiseXor, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl BitXor<i8> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: i8) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, self, Scalar::from(rhs))) }
-}
-impl BitXor<i8> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: i8) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, &self, Scalar::from(rhs))) }
-}
 impl BitXor<&Array> for i8 {
     type Output = Array;
     #[track_caller]
     fn bitxor(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, Scalar::from(self), rhs)) }
-}
-impl BitXor<Array> for i8 {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, Scalar::from(self), &rhs)) }
-}
-impl BitXorAssign<i8> for Array {
-    #[track_caller]
-    fn bitxor_assign(&mut self, rhs: i8) { ufunc::binary_inplace(BinaryOp::BitwiseXor, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl BitXor<i16> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: i16) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, self, Scalar::from(rhs))) }
-}
-impl BitXor<i16> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: i16) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, &self, Scalar::from(rhs))) }
 }
 impl BitXor<&Array> for i16 {
     type Output = Array;
     #[track_caller]
     fn bitxor(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, Scalar::from(self), rhs)) }
 }
-impl BitXor<Array> for i16 {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, Scalar::from(self), &rhs)) }
-}
-impl BitXorAssign<i16> for Array {
-    #[track_caller]
-    fn bitxor_assign(&mut self, rhs: i16) { ufunc::binary_inplace(BinaryOp::BitwiseXor, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
-}
-impl BitXor<usize> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: usize) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, self, Scalar::from(rhs))) }
-}
-impl BitXor<usize> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: usize) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, &self, Scalar::from(rhs))) }
-}
 impl BitXor<&Array> for usize {
     type Output = Array;
     #[track_caller]
     fn bitxor(self, rhs: &Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, Scalar::from(self), rhs)) }
-}
-impl BitXor<Array> for usize {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: Array) -> Array { ok(ufunc::binary(BinaryOp::BitwiseXor, Scalar::from(self), &rhs)) }
-}
-impl BitXorAssign<usize> for Array {
-    #[track_caller]
-    fn bitxor_assign(&mut self, rhs: usize) { ufunc::binary_inplace(BinaryOp::BitwiseXor, self, Scalar::from(rhs)).unwrap_or_else(|e| panic!("{e}")) }
 }
 impl BitXor<bool> for &Array {
     type Output = Array;
