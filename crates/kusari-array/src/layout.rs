@@ -50,13 +50,14 @@ pub(crate) fn f_strides(shape: &[usize]) -> Strides {
     s
 }
 
-/// Whether `(shape, strides)` is row-major contiguous (size-1 axes may have any stride).
+/// Whether `(shape, strides)` is row-major contiguous (size-1 axes may have any
+/// stride; an empty array is contiguous in both orders, as in NumPy).
 pub(crate) fn is_c_contiguous(shape: &[usize], strides: &[isize]) -> bool {
+    if shape.contains(&0) {
+        return true;
+    }
     let mut expected = 1isize;
     for i in (0..shape.len()).rev() {
-        if shape[i] == 0 {
-            return true;
-        }
         if shape[i] != 1 {
             if strides[i] != expected {
                 return false;
@@ -67,13 +68,13 @@ pub(crate) fn is_c_contiguous(shape: &[usize], strides: &[isize]) -> bool {
     true
 }
 
-/// Whether `(shape, strides)` is column-major contiguous.
+/// Whether `(shape, strides)` is column-major contiguous (empty arrays are).
 pub(crate) fn is_f_contiguous(shape: &[usize], strides: &[isize]) -> bool {
+    if shape.contains(&0) {
+        return true;
+    }
     let mut expected = 1isize;
     for i in 0..shape.len() {
-        if shape[i] == 0 {
-            return true;
-        }
         if shape[i] != 1 {
             if strides[i] != expected {
                 return false;
@@ -107,6 +108,57 @@ pub(crate) fn strides_for_order(shape: &[usize], order: Order, like: Option<&[is
             s
         }
     }
+}
+
+/// Strides of a fresh elementwise result of `shape` in the memory order that
+/// NumPy's iterator chooses for `order='K'` from its operands, given as their
+/// strides broadcast to `shape` (`npyiter_find_best_axis_ordering`): axes are
+/// insertion-sorted from the innermost (last) one by the operands' absolute
+/// strides; stride-0 (broadcast) and unit axes do not vote, and where two
+/// operands disagree, C order wins. So `a.T * 2` is F-ordered, while
+/// `a.T + c` with a C-ordered `c` is C-ordered.
+pub(crate) fn iter_order_strides(shape: &[usize], operands: &[&[isize]]) -> Strides {
+    let n = shape.len();
+    // perm[k]: the axis at position k counted from the innermost.
+    let mut perm: SmallVec<[usize; 6]> = (0..n).rev().collect();
+    let stride = |op: &[isize], ax: usize| if shape[ax] <= 1 { 0 } else { op[ax] };
+    for i0 in 1..n {
+        let ax0 = perm[i0];
+        let mut ipos = i0;
+        for i1 in (0..i0).rev() {
+            let ax1 = perm[i1];
+            let (mut ambiguous, mut swap) = (true, false);
+            for op in operands {
+                let (s0, s1) = (stride(op, ax0), stride(op, ax1));
+                if s0 != 0 && s1 != 0 {
+                    if s1.unsigned_abs() <= s0.unsigned_abs() {
+                        swap = false;
+                    } else if ambiguous {
+                        swap = true;
+                    }
+                    ambiguous = false;
+                }
+            }
+            if !ambiguous {
+                if swap {
+                    ipos = i1;
+                } else {
+                    break;
+                }
+            }
+        }
+        if ipos != i0 {
+            let ax = perm.remove(i0);
+            perm.insert(ipos, ax);
+        }
+    }
+    let mut s: Strides = SmallVec::from_elem(0, n);
+    let mut acc = 1isize;
+    for &ax in &perm {
+        s[ax] = acc;
+        acc *= shape[ax].max(1) as isize;
+    }
+    s
 }
 
 /// NumPy's broadcasting of two shapes.
@@ -190,6 +242,22 @@ mod tests {
     fn k_order_of_transpose_is_fortran() {
         let s = strides_for_order(&[3, 4], Order::K, Some(&[1, 3]));
         assert_eq!(&s[..], &[1, 3]);
+    }
+
+    #[test]
+    fn iterator_order_follows_numpy() {
+        // One F-ordered operand: F. F and C operands: C wins.
+        assert_eq!(&iter_order_strides(&[3, 4], &[&[1, 3]])[..], &[1, 3]);
+        assert_eq!(&iter_order_strides(&[3, 4], &[&[1, 3], &[4, 1]])[..], &[4, 1]);
+        // A broadcast (stride-0) axis does not vote: C.
+        assert_eq!(&iter_order_strides(&[3, 4], &[&[0, 1]])[..], &[4, 1]);
+        // Axes permuted (2, 0, 1) of a C array keep that order.
+        assert_eq!(&iter_order_strides(&[4, 2, 3], &[&[1, 12, 4]])[..], &[1, 12, 4]);
+    }
+
+    #[test]
+    fn empty_arrays_are_contiguous_both_ways() {
+        assert!(is_c_contiguous(&[0, 4], &[1, 6]) && is_f_contiguous(&[2, 0, 4], &[12, 4, 1]));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! NumPy's type promotion (NEP 50 for Rust scalars: `f32_array * 2.0` stays `float32`).
 
 use crate::backend::cpu::OutView;
-use crate::layout::{self, Order, Shape};
+use crate::layout::{self, Shape};
 use crate::{Array, DType, Error, Kind, Result, Scalar};
 
 /// An argument of a ufunc: an array or a weak Rust scalar.
@@ -96,6 +96,8 @@ impl UnaryOp {
             Positive | Absolute if dtype == DType::Bool => (DType::Bool, DType::Bool),
             Square | Reciprocal if dtype == DType::Bool => (DType::I8, DType::I8),
             Negative | Positive | Absolute | Sign | Square | Reciprocal => (dtype, dtype),
+            // NumPy 2 rounds integers and bools to themselves, keeping the dtype.
+            Floor | Ceil | Trunc if !dtype.is_float() => (dtype, dtype),
             _ => {
                 let f = dtype.to_float();
                 (f, f)
@@ -140,6 +142,8 @@ impl BinaryOp {
                 }
                 (self, common, common)
             }
+            // NumPy divides integers and bools in float64 whatever their size.
+            TrueDivide if !common.is_float() => (self, DType::F64, DType::F64),
             TrueDivide | Arctan2 | Hypot | Copysign | Logaddexp => {
                 let f = common.to_float();
                 (self, f, f)
@@ -185,11 +189,16 @@ pub(crate) fn prepared(op: &'static str, a: &Array, dtype: DType, shape: &[usize
     Ok(a.view_with(shape.into(), strides, a.offset()))
 }
 
-/// A fresh output of `shape`, in the memory order of the first input that is not broadcast.
+/// A fresh output of `shape`, in the memory order NumPy's iterator picks from
+/// all the inputs (see [`layout::iter_order_strides`]).
 pub(crate) fn alloc_like_inputs(dtype: DType, shape: &[usize], inputs: &[&Array]) -> Result<Array> {
-    let like = inputs.iter().find(|x| x.shape() == shape && x.ndim() > 1).map(|x| x.strides());
+    let strides: Vec<layout::Strides> = inputs
+        .iter()
+        .map(|x| layout::broadcast_strides("alloc", x.shape(), x.strides(), shape))
+        .collect::<Result<_>>()?;
+    let views: Vec<&[isize]> = strides.iter().map(|s| &s[..]).collect();
     let device = inputs.first().map(|x| x.device()).unwrap_or_default();
-    Array::uninit_ordered(dtype, shape, Order::K, like, device)
+    Array::uninit_with_strides(dtype, shape, layout::iter_order_strides(shape, &views), device)
 }
 
 /// Applies a binary ufunc, allocating the result.
@@ -283,7 +292,7 @@ pub fn binary_inplace<'a>(op: BinaryOp, target: &mut Array, b: impl Into<Operand
 /// Applies a unary ufunc, allocating the result.
 pub fn unary(op: UnaryOp, a: &Array) -> Result<Array> {
     let (compute, result) = op.resolve(a.dtype())?;
-    let mut out = Array::uninit_ordered(result, a.shape(), Order::K, Some(a.strides()), a.device())?;
+    let mut out = alloc_like_inputs(result, a.shape(), &[a])?;
     let x = prepared(op.name(), a, compute, a.shape())?;
     x.expect_cpu(op.name())?;
     crate::backend::cpu::elementwise::unary(op, compute, &x, OutView::of(&mut out)?)?;
@@ -310,7 +319,7 @@ pub fn where_<'a>(cond: &Array, x: impl Into<Operand<'a>>, y: impl Into<Operand<
     let c = prepared("where", cond, DType::Bool, &shape)?;
     let xv = prepared("where", &xa, dtype, &shape)?;
     let yv = prepared("where", &ya, dtype, &shape)?;
-    let mut out = alloc_like_inputs(dtype, &shape, &[&xa, &ya])?;
+    let mut out = alloc_like_inputs(dtype, &shape, &[cond, &xa, &ya])?;
     c.expect_cpu("where")?;
     crate::backend::cpu::elementwise::where_(&c, &xv, &yv, OutView::of(&mut out)?)?;
     Ok(out)
@@ -329,7 +338,7 @@ pub fn clip<'a>(a: &Array, lo: impl Into<Operand<'a>>, hi: impl Into<Operand<'a>
     let av = prepared("clip", a, dtype, &shape)?;
     let lv = prepared("clip", &lo, dtype, &shape)?;
     let hv = prepared("clip", &hi, dtype, &shape)?;
-    let mut out = alloc_like_inputs(dtype, &shape, &[a])?;
+    let mut out = alloc_like_inputs(dtype, &shape, &[a, &lo, &hi])?;
     a.expect_cpu("clip")?;
     crate::backend::cpu::elementwise::clip(&av, &lv, &hv, OutView::of(&mut out)?)?;
     Ok(out)

@@ -40,8 +40,9 @@ macro_rules! int_num {
             #[inline(always)] fn floor_div(self, o: Self) -> Self {
                 // NumPy returns 0 for division by zero (with a warning).
                 if o == 0 { return 0; }
+                // Wrapping, so that MIN // -1 gives MIN as in NumPy instead of panicking.
                 let q = self.wrapping_div(o);
-                if (self % o != 0) && ((self < 0) != (o < 0)) { q - 1 } else { q }
+                if (self.wrapping_rem(o) != 0) && ((self < 0) != (o < 0)) { q - 1 } else { q }
             }
             #[inline(always)] fn rem(self, o: Self) -> Self {
                 if o == 0 { return 0; }
@@ -82,7 +83,7 @@ pub(crate) trait Float: Num {
 }
 
 /// `f32`/`f64` math used by [`Float`].
-pub(crate) trait CalcFloat: Copy + PartialOrd + std::ops::Add<Output = Self> + std::ops::Sub<Output = Self> + std::ops::Mul<Output = Self> + std::ops::Div<Output = Self> + std::ops::Neg<Output = Self> {
+pub(crate) trait CalcFloat: Copy + PartialOrd + std::ops::Add<Output = Self> + std::ops::Sub<Output = Self> + std::ops::Mul<Output = Self> + std::ops::Div<Output = Self> + std::ops::Rem<Output = Self> + std::ops::Neg<Output = Self> {
     fn abs(self) -> Self; fn exp(self) -> Self; fn exp2(self) -> Self; fn ln(self) -> Self; fn ln_1p(self) -> Self; fn exp_m1(self) -> Self;
     fn log2(self) -> Self; fn log10(self) -> Self; fn sqrt(self) -> Self; fn cbrt(self) -> Self;
     fn sin(self) -> Self; fn cos(self) -> Self; fn tan(self) -> Self; fn asin(self) -> Self; fn acos(self) -> Self; fn atan(self) -> Self;
@@ -142,11 +143,8 @@ macro_rules! float_num {
             #[inline(always)] fn add(self, o: Self) -> Self { $from($to(self) + $to(o)) }
             #[inline(always)] fn sub(self, o: Self) -> Self { $from($to(self) - $to(o)) }
             #[inline(always)] fn mul(self, o: Self) -> Self { $from($to(self) * $to(o)) }
-            #[inline(always)] fn floor_div(self, o: Self) -> Self {
-                let (a, b) = ($to(self), $to(o));
-                $from(CalcFloat::floor((a - py_mod(a, b)) / b).copysign_if_zero(a / b))
-            }
-            #[inline(always)] fn rem(self, o: Self) -> Self { $from(py_mod($to(self), $to(o))) }
+            #[inline(always)] fn floor_div(self, o: Self) -> Self { $from(py_divmod($to(self), $to(o)).0) }
+            #[inline(always)] fn rem(self, o: Self) -> Self { $from(py_divmod($to(self), $to(o)).1) }
             #[inline(always)] fn pow(self, o: Self) -> Self { $from(CalcFloat::powf($to(self), $to(o))) }
             #[inline(always)] fn neg(self) -> Self { $from(-$to(self)) }
             #[inline(always)] fn abs(self) -> Self { $from(CalcFloat::abs($to(self))) }
@@ -174,26 +172,35 @@ float_num!(
     bf16 => f32, |x: bf16| x.to_f32(), bf16::from_f32
 );
 
-trait CopysignIfZero {
-    fn copysign_if_zero(self, like: Self) -> Self;
-}
-impl<C: CalcFloat> CopysignIfZero for C {
-    /// NumPy's floor_divide gives `b`-signed zero and NaN/inf like true division in edge cases.
-    #[inline(always)]
-    fn copysign_if_zero(self, like: C) -> C {
-        if !like.is_finite() { like } else { self }
-    }
-}
-
-/// Python's float modulo: the result takes the sign of the divisor.
+/// Python's float `divmod` as NumPy computes it (`npy_divmod`, and
+/// `npy_floor_divide` / `npy_remainder` for a zero divisor): the modulo takes
+/// the sign of the divisor, and both results follow from the exact `fmod`, so
+/// `2**62 % -2.5` is `-1.0` and `inf // 2` is NaN.
 #[inline(always)]
-fn py_mod<C: CalcFloat>(a: C, b: C) -> C {
+fn py_divmod<C: CalcFloat>(a: C, b: C) -> (C, C) {
     let zero = C::from_f64(0.0);
+    let one = C::from_f64(1.0);
+    let mut m = a % b;
     if b == zero {
-        return C::from_f64(f64::NAN);
+        return (a / b, m);
     }
-    let m = a - CalcFloat::trunc(a / b) * b;
-    if m != zero && ((m < zero) != (b < zero)) { m + b } else { m }
+    let mut div = (a - m) / b;
+    // `m != zero` is also true for NaN, as C's `if (mod)` is.
+    if m != zero {
+        if (b < zero) != (m < zero) {
+            m = m + b;
+            div = div - one;
+        }
+    } else {
+        m = zero.copysign(b);
+    }
+    let floordiv = if div != zero {
+        let f = div.floor();
+        if div - f > C::from_f64(0.5) { f + one } else { f }
+    } else {
+        zero.copysign(a / b)
+    };
+    (floordiv, m)
 }
 
 /// Runs the typed closure for a binary op over `a`, `b` (already cast to the
@@ -360,6 +367,8 @@ pub(crate) fn unary(op: UnaryOp, compute: DType, a: &Array, out: OutView<'_>) ->
                 }
             }
         }
+        // `absolute` and `positive` of bools are the identity (NumPy's `??->?` loops).
+        Positive | Absolute if compute == DType::Bool => go!(bool, |x: bool| x),
         Negative | Positive | Absolute | Sign | Square | Reciprocal => dispatch_num!(compute, T => match op {
             Negative => go!(T, |x: T| Num::neg(x)),
             Positive => go!(T, |x: T| x),
@@ -368,6 +377,8 @@ pub(crate) fn unary(op: UnaryOp, compute: DType, a: &Array, out: OutView<'_>) ->
             Square => go!(T, |x: T| x.mul(x)),
             _ => go!(T, |x: T| if T::DTYPE.is_float() { T::one().floor_div_true(x) } else { T::one().floor_div(x) }),
         }),
+        // NumPy's floor/ceil/trunc keep integer and bool inputs as they are.
+        Floor | Ceil | Trunc if !compute.is_float() => crate::dispatch_all!(compute, T => go!(T, |x: T| x)),
         _ => dispatch_float!(compute, T => match op {
             Exp => fl!(T, exp), Exp2 => fl!(T, exp2), Log => fl!(T, ln), Log1p => fl!(T, ln_1p), Expm1 => fl!(T, exp_m1),
             Log2 => fl!(T, log2), Log10 => fl!(T, log10), Sqrt => fl!(T, sqrt), Cbrt => fl!(T, cbrt),
