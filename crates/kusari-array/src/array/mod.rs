@@ -71,10 +71,12 @@ impl Array {
         Array { storage: self.storage.clone(), dtype: self.dtype, shape, strides, offset }
     }
 
-    pub(crate) fn with_dtype_view(mut self, dtype: DType) -> Array {
+    /// The same bytes read as another dtype of the same size (bool as u8).
+    pub(crate) fn with_view_dtype(&self, dtype: DType) -> Array {
+        let mut v = self.clone();
         debug_assert_eq!(dtype.itemsize(), self.dtype.itemsize());
-        self.dtype = dtype;
-        self
+        v.dtype = dtype;
+        v
     }
 
     // ---- accessors ---------------------------------------------------------------
