@@ -1,6 +1,7 @@
 //! The CPU backend: threaded strided loops, reductions, gemm-based matmul.
 
 pub(crate) mod elementwise;
+pub(crate) mod matmul;
 pub(crate) mod reduce;
 pub(crate) mod strided;
 
