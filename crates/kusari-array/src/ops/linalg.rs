@@ -19,16 +19,40 @@ use crate::{Array, DType, Error, Result};
 pub fn matmul(a: &Array, b: &Array) -> Result<Array> {
     Array::same_device("matmul", a, b)?;
     if a.ndim() == 0 || b.ndim() == 0 {
-        return Err(Error::value("matmul", "input operands must have at least one dimension (use multiply for scalars)"));
+        return Err(Error::value(
+            "matmul",
+            "input operands must have at least one dimension (use multiply for scalars)",
+        ));
     }
-    let a2 = if a.ndim() == 1 { a.expand_dims(0)? } else { a.clone() };
-    let b2 = if b.ndim() == 1 { b.expand_dims(-1)? } else { b.clone() };
+    let a2 = if a.ndim() == 1 {
+        a.expand_dims(0)?
+    } else {
+        a.clone()
+    };
+    let b2 = if b.ndim() == 1 {
+        b.expand_dims(-1)?
+    } else {
+        b.clone()
+    };
     let (m, k) = (a2.shape()[a2.ndim() - 2], a2.shape()[a2.ndim() - 1]);
     let (k2, n) = (b2.shape()[b2.ndim() - 2], b2.shape()[b2.ndim() - 1]);
     if k != k2 {
-        return Err(Error::shape("matmul", format!("shapes {:?} and {:?} not aligned: {k} (dim {}) != {k2} (dim {})", a.shape(), b.shape(), a.ndim() - 1, b.ndim().saturating_sub(2))));
+        return Err(Error::shape(
+            "matmul",
+            format!(
+                "shapes {:?} and {:?} not aligned: {k} (dim {}) != {k2} (dim {})",
+                a.shape(),
+                b.shape(),
+                a.ndim() - 1,
+                b.ndim().saturating_sub(2)
+            ),
+        ));
     }
-    let batch = layout::broadcast_shapes("matmul", &a2.shape()[..a2.ndim() - 2], &b2.shape()[..b2.ndim() - 2])?;
+    let batch = layout::broadcast_shapes(
+        "matmul",
+        &a2.shape()[..a2.ndim() - 2],
+        &b2.shape()[..b2.ndim() - 2],
+    )?;
     let dtype = a.dtype().promote(b.dtype());
     let mut out_shape: Vec<usize> = batch.to_vec();
     out_shape.extend([m, n]);
@@ -38,14 +62,19 @@ pub fn matmul(a: &Array, b: &Array) -> Result<Array> {
     full_b.extend([k, n]);
     let av = a2.broadcast_to(&full_a)?;
     let bv = b2.broadcast_to(&full_b)?;
-    let mut out = matmul_into_new(&av, &bv, dtype, &out_shape)?;
-    if b.ndim() == 1 {
-        out = out.squeeze(Some(&[-1]))?;
-    }
+    let out = matmul_into_new(&av, &bv, dtype, &out_shape)?;
+    let mut drop: Vec<isize> = Vec::new();
     if a.ndim() == 1 {
-        out = out.squeeze(Some(&[-2]))?;
+        drop.push(-2);
     }
-    Ok(out)
+    if b.ndim() == 1 {
+        drop.push(-1);
+    }
+    if drop.is_empty() {
+        Ok(out)
+    } else {
+        out.squeeze(Some(&drop))
+    }
 }
 
 /// `av @ bv` for operands already broadcast to `(*batch, m, k)` and `(*batch, k, n)`.
@@ -56,8 +85,16 @@ fn matmul_into_new(av: &Array, bv: &Array, dtype: DType, out_shape: &[usize]) ->
         DType::F16 | DType::BF16 => DType::F32,
         _ => DType::I64,
     };
-    let a = if av.dtype() == compute { av.clone() } else { av.astype(compute)? };
-    let b = if bv.dtype() == compute { bv.clone() } else { bv.astype(compute)? };
+    let a = if av.dtype() == compute {
+        av.clone()
+    } else {
+        av.astype(compute)?
+    };
+    let b = if bv.dtype() == compute {
+        bv.clone()
+    } else {
+        bv.astype(compute)?
+    };
     let mut out = Array::uninit_ordered(compute, out_shape, Order::C, None, av.device())?;
     let nd = out_shape.len();
     let (m, n, k) = (out_shape[nd - 2], out_shape[nd - 1], a.shape()[nd - 1]);
@@ -82,8 +119,12 @@ fn matmul_into_new(av: &Array, bv: &Array, dtype: DType, out_shape: &[usize]) ->
     let (lo, ro, oo) = (offsets(&a), offsets(&b), offsets(&out));
     if m * n * k > 0 {
         let plan = GemmPlan {
-            m, n, k,
-            lhs_offsets: &lo, rhs_offsets: &ro, out_offsets: &oo,
+            m,
+            n,
+            k,
+            lhs_offsets: &lo,
+            rhs_offsets: &ro,
+            out_offsets: &oo,
             lhs_strides: (a.strides()[nd - 2], a.strides()[nd - 1]),
             rhs_strides: (b.strides()[nd - 2], b.strides()[nd - 1]),
             out_strides: (out.strides()[nd - 2], out.strides()[nd - 1]),
@@ -92,13 +133,32 @@ fn matmul_into_new(av: &Array, bv: &Array, dtype: DType, out_shape: &[usize]) ->
         // SAFETY: offsets/strides derive from the arrays' own layouts; `out` is fresh.
         unsafe {
             match compute {
-                DType::F32 => gemm_float::<f32>(&plan, a.host_ptr() as *const f32, b.host_ptr() as *const f32, op as *mut f32),
-                DType::F64 => gemm_float::<f64>(&plan, a.host_ptr() as *const f64, b.host_ptr() as *const f64, op as *mut f64),
-                _ => gemm_i64(&plan, a.host_ptr() as *const i64, b.host_ptr() as *const i64, op as *mut i64),
+                DType::F32 => gemm_float::<f32>(
+                    &plan,
+                    a.host_ptr() as *const f32,
+                    b.host_ptr() as *const f32,
+                    op as *mut f32,
+                ),
+                DType::F64 => gemm_float::<f64>(
+                    &plan,
+                    a.host_ptr() as *const f64,
+                    b.host_ptr() as *const f64,
+                    op as *mut f64,
+                ),
+                _ => gemm_i64(
+                    &plan,
+                    a.host_ptr() as *const i64,
+                    b.host_ptr() as *const i64,
+                    op as *mut i64,
+                ),
             }
         }
     }
-    if out.dtype() == dtype { Ok(out) } else { out.astype(dtype) }
+    if out.dtype() == dtype {
+        Ok(out)
+    } else {
+        out.astype(dtype)
+    }
 }
 
 /// NumPy's `dot`: matmul for 1-D/2-D operands; for N-D, a sum product over
@@ -110,14 +170,25 @@ pub fn dot(a: &Array, b: &Array) -> Result<Array> {
     if a.ndim() <= 2 && b.ndim() <= 2 {
         return matmul(a, b);
     }
-    let bax = if b.ndim() >= 2 { b.ndim() as isize - 2 } else { 0 };
+    let bax = if b.ndim() >= 2 {
+        b.ndim() as isize - 2
+    } else {
+        0
+    };
     tensordot(a, b, &[a.ndim() as isize - 1], &[bax])
 }
 
 /// NumPy's `tensordot(a, b, axes=(axes_a, axes_b))`: sums products over the paired axes.
 pub fn tensordot(a: &Array, b: &Array, axes_a: &[isize], axes_b: &[isize]) -> Result<Array> {
     if axes_a.len() != axes_b.len() {
-        return Err(Error::value("tensordot", format!("axes lists must have the same length, found {} and {}", axes_a.len(), axes_b.len())));
+        return Err(Error::value(
+            "tensordot",
+            format!(
+                "axes lists must have the same length, found {} and {}",
+                axes_a.len(),
+                axes_b.len()
+            ),
+        ));
     }
     let sa = layout::normalize_axes("tensordot", Some(axes_a), a.ndim())?;
     let sb = layout::normalize_axes("tensordot", Some(axes_b), b.ndim())?;
@@ -128,15 +199,27 @@ pub fn tensordot(a: &Array, b: &Array, axes_a: &[isize], axes_b: &[isize]) -> Re
     }
     let free_a: Vec<usize> = (0..a.ndim()).filter(|i| !sa.contains(i)).collect();
     let free_b: Vec<usize> = (0..b.ndim()).filter(|i| !sb.contains(i)).collect();
-    let perm_a: Vec<isize> = free_a.iter().chain(sa.iter()).map(|&i| i as isize).collect();
-    let perm_b: Vec<isize> = sb.iter().chain(free_b.iter()).map(|&i| i as isize).collect();
+    let perm_a: Vec<isize> = free_a
+        .iter()
+        .chain(sa.iter())
+        .map(|&i| i as isize)
+        .collect();
+    let perm_b: Vec<isize> = sb
+        .iter()
+        .chain(free_b.iter())
+        .map(|&i| i as isize)
+        .collect();
     let m: usize = free_a.iter().map(|&i| a.shape()[i]).product();
     let n: usize = free_b.iter().map(|&i| b.shape()[i]).product();
     let k: usize = sa.iter().map(|&i| a.shape()[i]).product();
     let a2 = a.transpose(Some(&perm_a))?.reshape_to(&[m, k])?;
     let b2 = b.transpose(Some(&perm_b))?.reshape_to(&[k, n])?;
     let r = matmul(&a2, &b2)?;
-    let out_shape: Vec<usize> = free_a.iter().map(|&i| a.shape()[i]).chain(free_b.iter().map(|&i| b.shape()[i])).collect();
+    let out_shape: Vec<usize> = free_a
+        .iter()
+        .map(|&i| a.shape()[i])
+        .chain(free_b.iter().map(|&i| b.shape()[i]))
+        .collect();
     r.reshape_to(&out_shape)
 }
 
@@ -161,26 +244,54 @@ pub fn einsum(subscripts: &str, operands: &[&Array]) -> Result<Array> {
     };
     let specs: Vec<&str> = lhs.split(',').collect();
     if specs.len() != operands.len() {
-        return Err(Error::value("einsum", format!("subscripts name {} operands, but {} were given", specs.len(), operands.len())));
+        return Err(Error::value(
+            "einsum",
+            format!(
+                "subscripts name {} operands, but {} were given",
+                specs.len(),
+                operands.len()
+            ),
+        ));
     }
     let mut letters: Vec<char> = Vec::new();
     let mut sizes: Vec<usize> = Vec::new();
     for (spec, op) in specs.iter().zip(operands) {
         if spec.chars().count() != op.ndim() {
-            return Err(Error::value("einsum", format!("subscripts {spec:?} name {} axes, but the operand has {} dimensions", spec.chars().count(), op.ndim())));
+            return Err(Error::value(
+                "einsum",
+                format!(
+                    "subscripts {spec:?} name {} axes, but the operand has {} dimensions",
+                    spec.chars().count(),
+                    op.ndim()
+                ),
+            ));
         }
         let mut seen = Vec::new();
         for (c, &d) in spec.chars().zip(op.shape()) {
             if !c.is_ascii_alphabetic() {
-                return Err(Error::value("einsum", format!("invalid subscript {c:?}: expected letters (ellipsis is not supported)")));
+                return Err(Error::value(
+                    "einsum",
+                    format!(
+                        "invalid subscript {c:?}: expected letters (ellipsis is not supported)"
+                    ),
+                ));
             }
             if seen.contains(&c) {
-                return Err(Error::value("einsum", format!("repeated subscript {c:?} within one operand is not supported")));
+                return Err(Error::value(
+                    "einsum",
+                    format!("repeated subscript {c:?} within one operand is not supported"),
+                ));
             }
             seen.push(c);
             match letters.iter().position(|&l| l == c) {
                 Some(i) if sizes[i] != d && d != 1 && sizes[i] != 1 => {
-                    return Err(Error::shape("einsum", format!("size of label {c:?} is {} in one operand and {d} in another", sizes[i])))
+                    return Err(Error::shape(
+                        "einsum",
+                        format!(
+                            "size of label {c:?} is {} in one operand and {d} in another",
+                            sizes[i]
+                        ),
+                    ))
                 }
                 Some(i) => sizes[i] = sizes[i].max(d),
                 None => {
@@ -194,21 +305,31 @@ pub fn einsum(subscripts: &str, operands: &[&Array]) -> Result<Array> {
         Some(r) => r.chars().collect(),
         None => {
             // Implicit mode: letters that appear once, in alphabetical order.
-            let mut v: Vec<char> = letters.iter().copied().filter(|c| lhs.matches(*c).count() == 1).collect();
+            let mut v: Vec<char> = letters
+                .iter()
+                .copied()
+                .filter(|c| lhs.matches(*c).count() == 1)
+                .collect();
             v.sort();
             v
         }
     };
     for c in &out_letters {
         if !letters.contains(c) {
-            return Err(Error::value("einsum", format!("output subscript {c:?} does not appear in the inputs")));
+            return Err(Error::value(
+                "einsum",
+                format!("output subscript {c:?} does not appear in the inputs"),
+            ));
         }
     }
     // Align every operand to the index order `letters`.
     let mut acc: Option<Array> = None;
     for (spec, op) in specs.iter().zip(operands) {
         let chars: Vec<char> = spec.chars().collect();
-        let present: Vec<usize> = letters.iter().filter_map(|l| chars.iter().position(|c| c == l)).collect();
+        let present: Vec<usize> = letters
+            .iter()
+            .filter_map(|l| chars.iter().position(|c| c == l))
+            .collect();
         let perm: Vec<isize> = present.iter().map(|&i| i as isize).collect();
         let mut v = op.transpose(Some(&perm))?;
         for (li, l) in letters.iter().enumerate() {
@@ -222,10 +343,24 @@ pub fn einsum(subscripts: &str, operands: &[&Array]) -> Result<Array> {
         });
     }
     let acc = acc.ok_or_else(|| Error::value("einsum", "at least one operand is required"))?;
-    let summed: Vec<isize> = (0..letters.len()).filter(|&i| !out_letters.contains(&letters[i])).map(|i| i as isize).collect();
-    let r = if summed.is_empty() { acc } else { acc.sum(Some(&summed), false)? };
-    let remaining: Vec<char> = letters.iter().copied().filter(|c| out_letters.contains(c)).collect();
-    let perm: Vec<isize> = out_letters.iter().map(|c| remaining.iter().position(|r| r == c).expect("checked") as isize).collect();
+    let summed: Vec<isize> = (0..letters.len())
+        .filter(|&i| !out_letters.contains(&letters[i]))
+        .map(|i| i as isize)
+        .collect();
+    let r = if summed.is_empty() {
+        acc
+    } else {
+        acc.sum(Some(&summed), false)?
+    };
+    let remaining: Vec<char> = letters
+        .iter()
+        .copied()
+        .filter(|c| out_letters.contains(c))
+        .collect();
+    let perm: Vec<isize> = out_letters
+        .iter()
+        .map(|c| remaining.iter().position(|r| r == c).expect("checked") as isize)
+        .collect();
     r.transpose(Some(&perm))?.ascontiguousarray()
 }
 
@@ -259,9 +394,25 @@ mod tests {
     #[test]
     fn matmul_matches_naive_for_every_layout() {
         let (m, k, n) = (33, 17, 29);
-        let a = Array::arange(m * k).unwrap().astype(DType::F64).unwrap().reshape_to(&[m, k]).unwrap();
-        let b = Array::arange(k * n).unwrap().astype(DType::F64).unwrap().reshape_to(&[k, n]).unwrap();
-        let want = naive(&a.to_vec::<f64>().unwrap(), &b.to_vec::<f64>().unwrap(), m, k, n);
+        let a = Array::arange(m * k)
+            .unwrap()
+            .astype(DType::F64)
+            .unwrap()
+            .reshape_to(&[m, k])
+            .unwrap();
+        let b = Array::arange(k * n)
+            .unwrap()
+            .astype(DType::F64)
+            .unwrap()
+            .reshape_to(&[k, n])
+            .unwrap();
+        let want = naive(
+            &a.to_vec::<f64>().unwrap(),
+            &b.to_vec::<f64>().unwrap(),
+            m,
+            k,
+            n,
+        );
         let af = a.asfortranarray().unwrap();
         let bt = b.t().ascontiguousarray().unwrap().t();
         for (x, y) in [(&a, &b), (&af, &b), (&a, &bt), (&af, &bt)] {
@@ -285,19 +436,41 @@ mod tests {
         assert!(c.to_vec::<f32>().unwrap().iter().all(|&x| x == 4.0));
         let v = Array::ones(&[4], DType::F32).unwrap();
         assert_eq!(matmul(&v, &v).unwrap().shape(), &[] as &[usize]);
-        assert_eq!(matmul(&b, &Array::ones(&[2], DType::F32).unwrap()).unwrap().shape(), &[5, 4]);
+        assert_eq!(
+            matmul(&b, &Array::ones(&[2], DType::F32).unwrap())
+                .unwrap()
+                .shape(),
+            &[5, 4]
+        );
     }
 
     #[test]
     fn misaligned_shapes_are_named() {
-        let e = matmul(&Array::zeros(&[3, 4], DType::F32).unwrap(), &Array::zeros(&[5, 6], DType::F32).unwrap()).unwrap_err();
-        assert_eq!(e.to_string(), "matmul: shapes [3, 4] and [5, 6] not aligned: 4 (dim 1) != 5 (dim 0)");
+        let e = matmul(
+            &Array::zeros(&[3, 4], DType::F32).unwrap(),
+            &Array::zeros(&[5, 6], DType::F32).unwrap(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "matmul: shapes [3, 4] and [5, 6] not aligned: 4 (dim 1) != 5 (dim 0)"
+        );
     }
 
     #[test]
     fn einsum_and_tensordot_agree_with_matmul() {
-        let a = Array::arange(24).unwrap().astype(DType::F64).unwrap().reshape(&[2, 3, 4]).unwrap();
-        let b = Array::arange(40).unwrap().astype(DType::F64).unwrap().reshape(&[2, 4, 5]).unwrap();
+        let a = Array::arange(24)
+            .unwrap()
+            .astype(DType::F64)
+            .unwrap()
+            .reshape(&[2, 3, 4])
+            .unwrap();
+        let b = Array::arange(40)
+            .unwrap()
+            .astype(DType::F64)
+            .unwrap()
+            .reshape(&[2, 4, 5])
+            .unwrap();
         let m = matmul(&a, &b).unwrap();
         let e = einsum("bij,bjk->bik", &[&a, &b]).unwrap();
         assert_eq!(m.to_vec::<f64>().unwrap(), e.to_vec::<f64>().unwrap());

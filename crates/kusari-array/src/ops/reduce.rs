@@ -91,22 +91,38 @@ impl<T: Element> ReduceOp<T> for LogicOp {
     #[inline(always)]
     fn step(&self, acc: bool, x: T) -> bool {
         let t = x != T::default();
-        if self.0 { acc & t } else { acc | t }
+        if self.0 {
+            acc & t
+        } else {
+            acc | t
+        }
     }
     #[inline(always)]
     fn merge(&self, a: bool, b: bool) -> bool {
-        if self.0 { a & b } else { a | b }
+        if self.0 {
+            a & b
+        } else {
+            a | b
+        }
     }
 }
 
 /// NumPy's result dtype of `sum`/`prod`/`cumsum` for an input dtype.
 pub fn sum_dtype(dtype: DType) -> DType {
-    if dtype.is_float() { dtype } else { DType::I64 }
+    if dtype.is_float() {
+        dtype
+    } else {
+        DType::I64
+    }
 }
 
 /// NumPy's result dtype of `mean`/`var`/`std`.
 pub fn mean_dtype(dtype: DType) -> DType {
-    if dtype.is_float() { dtype } else { DType::F64 }
+    if dtype.is_float() {
+        dtype
+    } else {
+        DType::F64
+    }
 }
 
 struct Plan {
@@ -118,21 +134,47 @@ struct Plan {
 
 fn plan(op: &'static str, a: &Array, axes: Option<&[isize]>) -> Result<Plan> {
     let ax = layout::normalize_axes(op, axes, a.ndim())?;
-    let kept_shape = (0..a.ndim()).filter(|i| !ax.contains(i)).map(|i| a.shape()[i]).collect();
-    let keep_shape = (0..a.ndim()).map(|i| if ax.contains(&i) { 1 } else { a.shape()[i] }).collect();
+    let kept_shape = (0..a.ndim())
+        .filter(|i| !ax.contains(i))
+        .map(|i| a.shape()[i])
+        .collect();
+    let keep_shape = (0..a.ndim())
+        .map(|i| if ax.contains(&i) { 1 } else { a.shape()[i] })
+        .collect();
     let count = ax.iter().map(|&i| a.shape()[i]).product();
-    Ok(Plan { axes: ax.to_vec(), kept_shape, keep_shape, count })
+    Ok(Plan {
+        axes: ax.to_vec(),
+        kept_shape,
+        keep_shape,
+        count,
+    })
 }
 
 fn finish<A: Element>(acc: Vec<A>, p: &Plan, out: DType, keepdims: bool) -> Result<Array> {
-    let shape = if keepdims { &p.keep_shape } else { &p.kept_shape };
+    let shape = if keepdims {
+        &p.keep_shape
+    } else {
+        &p.kept_shape
+    };
     let r = Array::from_vec(acc, shape)?;
-    if r.dtype() == out { Ok(r) } else { r.astype(out) }
+    if r.dtype() == out {
+        Ok(r)
+    } else {
+        r.astype(out)
+    }
 }
 
 fn run<T: Element, R: ReduceOp<T>>(op: &R, a: &Array, p: &Plan) -> Vec<R::Acc> {
     // SAFETY: `a` is a host array of `T` (callers dispatch on its dtype).
-    unsafe { reduce(op, a.host_ptr() as *const T, a.shape(), a.strides(), &p.axes) }
+    unsafe {
+        reduce(
+            op,
+            a.host_ptr() as *const T,
+            a.shape(),
+            a.strides(),
+            &p.axes,
+        )
+    }
 }
 
 impl Array {
@@ -173,7 +215,13 @@ impl Array {
         })
     }
 
-    fn extreme(&self, op: &'static str, want_max: bool, axes: Option<&[isize]>, keepdims: bool) -> Result<Array> {
+    fn extreme(
+        &self,
+        op: &'static str,
+        want_max: bool,
+        axes: Option<&[isize]>,
+        keepdims: bool,
+    ) -> Result<Array> {
         self.expect_cpu(op)?;
         let p = plan(op, self, axes)?;
         if p.count == 0 {
@@ -181,7 +229,9 @@ impl Array {
         }
         if self.dtype() == DType::Bool {
             // Max/min of bools is or/and.
-            let r = self.with_view_dtype(DType::U8).extreme(op, want_max, axes, keepdims)?;
+            let r = self
+                .with_view_dtype(DType::U8)
+                .extreme(op, want_max, axes, keepdims)?;
             return r.astype(DType::Bool);
         }
         dispatch_num!(self.dtype(), T => {
@@ -238,7 +288,10 @@ impl Array {
         let sq = d.multiply(&d)?;
         let sums = run::<f64, _>(&SumOp::<f64>(PhantomData), &sq, &p);
         let denom = p.count as f64 - ddof as f64;
-        let v: Vec<f64> = sums.into_iter().map(|s| if denom > 0.0 { s / denom } else { f64::NAN }).collect();
+        let v: Vec<f64> = sums
+            .into_iter()
+            .map(|s| if denom > 0.0 { s / denom } else { f64::NAN })
+            .collect();
         finish(v, &p, out, keepdims)
     }
 
@@ -259,7 +312,10 @@ impl Array {
         }
         let n = a.shape()[ax];
         if n == 0 {
-            return Err(Error::value(op, format!("attempt to get {op} of an empty sequence (axis {ax} has size 0)")));
+            return Err(Error::value(
+                op,
+                format!("attempt to get {op} of an empty sequence (axis {ax} has size 0)"),
+            ));
         }
         let moved = a.moveaxis(ax as isize, -1)?;
         let kept: Vec<usize> = moved.shape()[..moved.ndim() - 1].to_vec();
@@ -277,7 +333,11 @@ impl Array {
             })
             .collect();
         let s = moved.strides()[moved.ndim() - 1];
-        let src = if a.dtype() == DType::Bool { moved.with_view_dtype(DType::U8) } else { moved };
+        let src = if a.dtype() == DType::Bool {
+            moved.with_view_dtype(DType::U8)
+        } else {
+            moved
+        };
         let idx = dispatch_num!(src.dtype(), T => {
             // SAFETY: offsets and stride come from the array's own layout.
             unsafe { arg_extreme::<T>(src.host_ptr() as *const T, &offsets, n, s, want_max, |x: T| x.is_nan()) }
@@ -338,12 +398,25 @@ impl Array {
 
     /// `log(sum(exp(x)))` over `axes`, computed stably by subtracting the maximum first.
     pub fn logsumexp(&self, axes: Option<&[isize]>, keepdims: bool) -> Result<Array> {
-        let x = if self.dtype().is_float() { self.clone() } else { self.astype(self.dtype().to_float())? };
+        let x = if self.dtype().is_float() {
+            self.clone()
+        } else {
+            self.astype(self.dtype().to_float())?
+        };
         let m = x.max(axes, true)?;
         // An all -inf (or inf) slice would make x - m NaN; use 0 there, as scipy does.
         let m = crate::ops::ufunc::where_(&m.isfinite()?, &m, 0.0)?;
         let s = x.subtract(&m)?.exp()?.sum(axes, true)?.log()?.add(&m)?;
-        if keepdims { Ok(s) } else { s.squeeze(Some(&layout::normalize_axes("logsumexp", axes, self.ndim())?.iter().map(|&a| a as isize).collect::<Vec<_>>())) }
+        if keepdims {
+            Ok(s)
+        } else {
+            s.squeeze(Some(
+                &layout::normalize_axes("logsumexp", axes, self.ndim())?
+                    .iter()
+                    .map(|&a| a as isize)
+                    .collect::<Vec<_>>(),
+            ))
+        }
     }
 }
 
@@ -352,7 +425,12 @@ mod tests {
     use super::*;
 
     fn a234() -> Array {
-        Array::arange(24).unwrap().reshape(&[2, 3, 4]).unwrap().astype(DType::F32).unwrap()
+        Array::arange(24)
+            .unwrap()
+            .reshape(&[2, 3, 4])
+            .unwrap()
+            .astype(DType::F32)
+            .unwrap()
     }
 
     #[test]
@@ -362,16 +440,35 @@ mod tests {
         for x in [&a, &t] {
             let v = x.to_vec::<f32>().unwrap();
             let sh = x.shape().to_vec();
-            for axes in [vec![0isize], vec![1], vec![2], vec![0, 2], vec![1, 2], vec![0, 1, 2]] {
+            for axes in [
+                vec![0isize],
+                vec![1],
+                vec![2],
+                vec![0, 2],
+                vec![1, 2],
+                vec![0, 1, 2],
+            ] {
                 let s = x.sum(Some(&axes), true).unwrap();
                 let mut naive = vec![0f32; s.size()];
                 for (flat, &val) in v.iter().enumerate() {
                     let (i, j, k) = (flat / (sh[1] * sh[2]), (flat / sh[2]) % sh[1], flat % sh[2]);
                     let idx = [i, j, k];
-                    let o: Vec<usize> = (0..3).map(|d| if axes.contains(&(d as isize)) { 0 } else { idx[d] }).collect();
+                    let o: Vec<usize> = (0..3)
+                        .map(|d| {
+                            if axes.contains(&(d as isize)) {
+                                0
+                            } else {
+                                idx[d]
+                            }
+                        })
+                        .collect();
                     naive[(o[0] * s.shape()[1] + o[1]) * s.shape()[2] + o[2]] += val;
                 }
-                assert_eq!(s.to_vec::<f32>().unwrap(), naive, "axes {axes:?} shape {sh:?}");
+                assert_eq!(
+                    s.to_vec::<f32>().unwrap(),
+                    naive,
+                    "axes {axes:?} shape {sh:?}"
+                );
             }
         }
     }
@@ -379,9 +476,18 @@ mod tests {
     #[test]
     fn large_reductions_use_threads_and_stay_exact() {
         let a = Array::ones(&[300, 1000], DType::F32).unwrap();
-        assert_eq!(a.sum(None, false).unwrap().item::<f64>().unwrap(), 300_000.0);
-        assert_eq!(a.sum(Some(&[0]), false).unwrap().to_vec::<f32>().unwrap(), vec![300.0; 1000]);
-        assert_eq!(a.sum(Some(&[1]), false).unwrap().to_vec::<f32>().unwrap(), vec![1000.0; 300]);
+        assert_eq!(
+            a.sum(None, false).unwrap().item::<f64>().unwrap(),
+            300_000.0
+        );
+        assert_eq!(
+            a.sum(Some(&[0]), false).unwrap().to_vec::<f32>().unwrap(),
+            vec![300.0; 1000]
+        );
+        assert_eq!(
+            a.sum(Some(&[1]), false).unwrap().to_vec::<f32>().unwrap(),
+            vec![1000.0; 300]
+        );
     }
 
     #[test]
@@ -403,18 +509,40 @@ mod tests {
         assert!(a.max(None, false).unwrap().item::<f64>().unwrap().is_nan());
         assert_eq!(a.argmax(None).unwrap().item::<i64>().unwrap(), 1);
         let b = Array::from_vec(vec![1i32, 3, 3, 2], &[2, 2]).unwrap();
-        assert_eq!(b.argmax(Some(1)).unwrap().to_vec::<i64>().unwrap(), vec![1, 0]);
-        assert_eq!(b.argmin(Some(0)).unwrap().to_vec::<i64>().unwrap(), vec![0, 1]);
+        assert_eq!(
+            b.argmax(Some(1)).unwrap().to_vec::<i64>().unwrap(),
+            vec![1, 0]
+        );
+        assert_eq!(
+            b.argmin(Some(0)).unwrap().to_vec::<i64>().unwrap(),
+            vec![0, 1]
+        );
     }
 
     #[test]
     fn var_std_cumsum() {
         let a = Array::from_vec(vec![1.0f64, 2.0, 3.0, 4.0], &[2, 2]).unwrap();
         assert_eq!(a.var(None, 0, false).unwrap().item::<f64>().unwrap(), 1.25);
-        assert_eq!(a.var(Some(&[0]), 1, false).unwrap().to_vec::<f64>().unwrap(), vec![2.0, 2.0]);
-        assert_eq!(a.cumsum(Some(0)).unwrap().to_vec::<f64>().unwrap(), vec![1.0, 2.0, 4.0, 6.0]);
-        assert_eq!(a.cumprod(None).unwrap().to_vec::<f64>().unwrap(), vec![1.0, 2.0, 6.0, 24.0]);
-        let l = a.logsumexp(Some(&[1]), false).unwrap().to_vec::<f64>().unwrap();
+        assert_eq!(
+            a.var(Some(&[0]), 1, false)
+                .unwrap()
+                .to_vec::<f64>()
+                .unwrap(),
+            vec![2.0, 2.0]
+        );
+        assert_eq!(
+            a.cumsum(Some(0)).unwrap().to_vec::<f64>().unwrap(),
+            vec![1.0, 2.0, 4.0, 6.0]
+        );
+        assert_eq!(
+            a.cumprod(None).unwrap().to_vec::<f64>().unwrap(),
+            vec![1.0, 2.0, 6.0, 24.0]
+        );
+        let l = a
+            .logsumexp(Some(&[1]), false)
+            .unwrap()
+            .to_vec::<f64>()
+            .unwrap();
         assert!((l[0] - (1f64.exp() + 2f64.exp()).ln()).abs() < 1e-12);
     }
 }

@@ -66,7 +66,14 @@ fn coalesce(dims: &[usize], strides: &[isize]) -> (Vec<usize>, Vec<isize>) {
 }
 
 /// Folds the elements with linear indices `start..end` of the space `(dims, strides)` at `ptr`.
-unsafe fn fold_range<T: Copy, R: ReduceOp<T>>(op: &R, ptr: *const T, dims: &[usize], strides: &[isize], start: usize, end: usize) -> R::Acc {
+unsafe fn fold_range<T: Copy, R: ReduceOp<T>>(
+    op: &R,
+    ptr: *const T,
+    dims: &[usize],
+    strides: &[isize],
+    start: usize,
+    end: usize,
+) -> R::Acc {
     let nd = dims.len();
     let last = nd - 1;
     let mut idx = vec![0usize; nd];
@@ -110,7 +117,13 @@ unsafe fn fold_range<T: Copy, R: ReduceOp<T>>(op: &R, ptr: *const T, dims: &[usi
 ///
 /// # Safety
 /// `ptr`, `shape` and `strides` must describe a valid host array of `T`.
-pub(crate) unsafe fn reduce<T: Copy + Send + Sync, R: ReduceOp<T>>(op: &R, ptr: *const T, shape: &[usize], strides: &[isize], axes: &[usize]) -> Vec<R::Acc> {
+pub(crate) unsafe fn reduce<T: Copy + Send + Sync, R: ReduceOp<T>>(
+    op: &R,
+    ptr: *const T,
+    shape: &[usize],
+    strides: &[isize],
+    axes: &[usize],
+) -> Vec<R::Acc> {
     let kept: Vec<usize> = (0..shape.len()).filter(|i| !axes.contains(i)).collect();
     let kshape: Vec<usize> = kept.iter().map(|&i| shape[i]).collect();
     let kstrides: Vec<isize> = kept.iter().map(|&i| strides[i]).collect();
@@ -127,23 +140,40 @@ pub(crate) unsafe fn reduce<T: Copy + Send + Sync, R: ReduceOp<T>>(op: &R, ptr: 
     let parallel = m * n >= PAR_MIN && rayon::current_num_threads() > 1;
 
     if m == 1 {
-        let tasks = if parallel { rayon::current_num_threads() * 4 } else { 1 };
+        let tasks = if parallel {
+            rayon::current_num_threads() * 4
+        } else {
+            1
+        };
         let per = n.div_ceil(tasks);
         let fold = |t: usize| {
             let b = base;
             let (s, e) = (t * per, ((t + 1) * per).min(n));
-            if s >= e { op.identity() } else { fold_range(op, b.0[0] as *const T, &rdims, &rstrides, s, e) }
+            if s >= e {
+                op.identity()
+            } else {
+                fold_range(op, b.0[0] as *const T, &rdims, &rstrides, s, e)
+            }
         };
         out[0] = if parallel {
-            (0..tasks).into_par_iter().map(fold).reduce(|| op.identity(), |a, b| op.merge(a, b))
+            (0..tasks)
+                .into_par_iter()
+                .map(fold)
+                .reduce(|| op.identity(), |a, b| op.merge(a, b))
         } else {
             fold(0)
         };
         return out;
     }
 
-    let min_red = rstrides.iter().map(|s| s.unsigned_abs()).min().unwrap_or(usize::MAX);
-    let inner_kept = (0..kept.len()).filter(|&k| kshape[k] > 1).min_by_key(|&k| kstrides[k].unsigned_abs());
+    let min_red = rstrides
+        .iter()
+        .map(|s| s.unsigned_abs())
+        .min()
+        .unwrap_or(usize::MAX);
+    let inner_kept = (0..kept.len())
+        .filter(|&k| kshape[k] > 1)
+        .min_by_key(|&k| kstrides[k].unsigned_abs());
     let out_cstrides: Vec<usize> = {
         let mut s = vec![0usize; kshape.len()];
         let mut acc = 1;
@@ -161,7 +191,11 @@ pub(crate) unsafe fn reduce<T: Copy + Send + Sync, R: ReduceOp<T>>(op: &R, ptr: 
             let sk = kstrides[kk];
             let others: Vec<usize> = (0..kept.len()).filter(|&k| k != kk).collect();
             let n_outer = m / nk;
-            let block = if parallel && n_outer < rayon::current_num_threads() * 2 { 1024.min(nk).max(1) } else { nk };
+            let block = if parallel && n_outer < rayon::current_num_threads() * 2 {
+                1024.min(nk).max(1)
+            } else {
+                nk
+            };
             let n_blocks = nk.div_ceil(block);
             let outp = SendPtrs([out.as_mut_ptr() as *mut u8]);
             let task = |t: usize| {
@@ -227,11 +261,21 @@ pub(crate) unsafe fn reduce<T: Copy + Send + Sync, R: ReduceOp<T>>(op: &R, ptr: 
                     off += (rem % kshape[k]) as isize * kstrides[k];
                     rem /= kshape[k];
                 }
-                *o = fold_range(op, (b.0[0] as *const T).offset(off), &rdims, &rstrides, 0, n);
+                *o = fold_range(
+                    op,
+                    (b.0[0] as *const T).offset(off),
+                    &rdims,
+                    &rstrides,
+                    0,
+                    n,
+                );
             };
             if parallel {
                 let min_len = (PAR_MIN / n).max(1);
-                out.par_iter_mut().enumerate().with_min_len(min_len).for_each(fold_one);
+                out.par_iter_mut()
+                    .enumerate()
+                    .with_min_len(min_len)
+                    .for_each(fold_one);
             } else {
                 out.iter_mut().enumerate().for_each(fold_one);
             }
@@ -245,7 +289,14 @@ pub(crate) unsafe fn reduce<T: Copy + Send + Sync, R: ReduceOp<T>>(op: &R, ptr: 
 ///
 /// # Safety
 /// Offsets and strides must stay inside the array at `ptr`.
-pub(crate) unsafe fn arg_extreme<T: Copy + PartialOrd + Send + Sync>(ptr: *const T, offsets: &[isize], n: usize, s: isize, want_max: bool, is_nan: impl Fn(T) -> bool + Sync) -> Vec<i64> {
+pub(crate) unsafe fn arg_extreme<T: Copy + PartialOrd + Send + Sync>(
+    ptr: *const T,
+    offsets: &[isize],
+    n: usize,
+    s: isize,
+    want_max: bool,
+    is_nan: impl Fn(T) -> bool + Sync,
+) -> Vec<i64> {
     let base = SendPtrs([ptr as *mut u8]);
     let one = |&off: &isize| -> i64 {
         let b = base;
@@ -268,7 +319,11 @@ pub(crate) unsafe fn arg_extreme<T: Copy + PartialOrd + Send + Sync>(ptr: *const
         bi as i64
     };
     if offsets.len() * n >= PAR_MIN {
-        offsets.par_iter().with_min_len((PAR_MIN / n.max(1)).max(1)).map(one).collect()
+        offsets
+            .par_iter()
+            .with_min_len((PAR_MIN / n.max(1)).max(1))
+            .map(one)
+            .collect()
     } else {
         offsets.iter().map(one).collect()
     }
