@@ -43,7 +43,10 @@ impl Device {
             "cuda" | "gpu" => Device::cuda(0),
             _ => match s.strip_prefix("cuda:").and_then(|n| n.parse().ok()) {
                 Some(n) => Device::cuda(n),
-                None => Err(Error::value("Device::parse", format!("expected \"cpu\" or \"cuda:N\", found {s:?}"))),
+                None => Err(Error::value(
+                    "Device::parse",
+                    format!("expected \"cpu\" or \"cuda:N\", found {s:?}"),
+                )),
             },
         }
     }

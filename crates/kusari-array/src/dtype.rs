@@ -326,16 +326,46 @@ macro_rules! dispatch_all {
     ($dtype:expr, $t:ident => $body:expr) => {{
         use $crate::DType as __D;
         match $dtype {
-            __D::Bool => { type $t = bool; $body }
-            __D::U8 => { type $t = u8; $body }
-            __D::I8 => { type $t = i8; $body }
-            __D::I16 => { type $t = i16; $body }
-            __D::I32 => { type $t = i32; $body }
-            __D::I64 => { type $t = i64; $body }
-            __D::F16 => { type $t = $crate::half::f16; $body }
-            __D::BF16 => { type $t = $crate::half::bf16; $body }
-            __D::F32 => { type $t = f32; $body }
-            __D::F64 => { type $t = f64; $body }
+            __D::Bool => {
+                type $t = bool;
+                $body
+            }
+            __D::U8 => {
+                type $t = u8;
+                $body
+            }
+            __D::I8 => {
+                type $t = i8;
+                $body
+            }
+            __D::I16 => {
+                type $t = i16;
+                $body
+            }
+            __D::I32 => {
+                type $t = i32;
+                $body
+            }
+            __D::I64 => {
+                type $t = i64;
+                $body
+            }
+            __D::F16 => {
+                type $t = $crate::half::f16;
+                $body
+            }
+            __D::BF16 => {
+                type $t = $crate::half::bf16;
+                $body
+            }
+            __D::F32 => {
+                type $t = f32;
+                $body
+            }
+            __D::F64 => {
+                type $t = f64;
+                $body
+            }
         }
     }};
 }

@@ -81,13 +81,22 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn shape(op: &'static str, message: impl Into<String>) -> Self {
-        Error::Shape { op, message: message.into() }
+        Error::Shape {
+            op,
+            message: message.into(),
+        }
     }
     pub(crate) fn dtype(op: &'static str, message: impl Into<String>) -> Self {
-        Error::DType { op, message: message.into() }
+        Error::DType {
+            op,
+            message: message.into(),
+        }
     }
     pub(crate) fn value(op: &'static str, message: impl Into<String>) -> Self {
-        Error::Value { op, message: message.into() }
+        Error::Value {
+            op,
+            message: message.into(),
+        }
     }
     pub(crate) fn unsupported_dtype(op: &'static str, expected: &str, found: DType) -> Self {
         Error::dtype(op, format!("expected {expected}, found {found}"))

@@ -23,9 +23,15 @@ pub enum Order {
 
 /// Number of elements of `shape`, or an error when it overflows.
 pub(crate) fn checked_size(op: &'static str, shape: &[usize]) -> Result<usize> {
-    shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)).ok_or_else(|| {
-        Error::value(op, format!("array of shape {shape:?} has more elements than fit in memory"))
-    })
+    shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .ok_or_else(|| {
+            Error::value(
+                op,
+                format!("array of shape {shape:?} has more elements than fit in memory"),
+            )
+        })
 }
 
 /// Row-major strides for `shape`.
@@ -166,8 +172,16 @@ pub(crate) fn broadcast_shapes(op: &'static str, a: &[usize], b: &[usize]) -> Re
     let n = a.len().max(b.len());
     let mut out: Shape = SmallVec::from_elem(1, n);
     for i in 0..n {
-        let da = if i + a.len() >= n { a[i + a.len() - n] } else { 1 };
-        let db = if i + b.len() >= n { b[i + b.len() - n] } else { 1 };
+        let da = if i + a.len() >= n {
+            a[i + a.len() - n]
+        } else {
+            1
+        };
+        let db = if i + b.len() >= n {
+            b[i + b.len() - n]
+        } else {
+            1
+        };
         out[i] = match (da, db) {
             (x, y) if x == y => x,
             (1, y) => y,
@@ -191,7 +205,10 @@ pub(crate) fn broadcast_strides(
     target: &[usize],
 ) -> Result<Strides> {
     if shape.len() > target.len() {
-        return Err(Error::shape(op, format!("cannot broadcast shape {shape:?} to {target:?}: too many dimensions")));
+        return Err(Error::shape(
+            op,
+            format!("cannot broadcast shape {shape:?} to {target:?}: too many dimensions"),
+        ));
     }
     let lead = target.len() - shape.len();
     let mut out: Strides = SmallVec::from_elem(0, target.len());
@@ -201,7 +218,10 @@ pub(crate) fn broadcast_strides(
         } else if shape[i] == 1 {
             0
         } else {
-            return Err(Error::shape(op, format!("cannot broadcast shape {shape:?} to {target:?}")));
+            return Err(Error::shape(
+                op,
+                format!("cannot broadcast shape {shape:?} to {target:?}"),
+            ));
         };
     }
     Ok(out)
@@ -217,7 +237,11 @@ pub(crate) fn normalize_axis(op: &'static str, axis: isize, ndim: usize) -> Resu
 }
 
 /// Normalizes a list of axes (`None` means all), rejecting repeats.
-pub(crate) fn normalize_axes(op: &'static str, axes: Option<&[isize]>, ndim: usize) -> Result<SmallVec<[usize; 6]>> {
+pub(crate) fn normalize_axes(
+    op: &'static str,
+    axes: Option<&[isize]>,
+    ndim: usize,
+) -> Result<SmallVec<[usize; 6]>> {
     match axes {
         None => Ok((0..ndim).collect()),
         Some(list) => {
@@ -248,11 +272,17 @@ mod tests {
     fn iterator_order_follows_numpy() {
         // One F-ordered operand: F. F and C operands: C wins.
         assert_eq!(&iter_order_strides(&[3, 4], &[&[1, 3]])[..], &[1, 3]);
-        assert_eq!(&iter_order_strides(&[3, 4], &[&[1, 3], &[4, 1]])[..], &[4, 1]);
+        assert_eq!(
+            &iter_order_strides(&[3, 4], &[&[1, 3], &[4, 1]])[..],
+            &[4, 1]
+        );
         // A broadcast (stride-0) axis does not vote: C.
         assert_eq!(&iter_order_strides(&[3, 4], &[&[0, 1]])[..], &[4, 1]);
         // Axes permuted (2, 0, 1) of a C array keep that order.
-        assert_eq!(&iter_order_strides(&[4, 2, 3], &[&[1, 12, 4]])[..], &[1, 12, 4]);
+        assert_eq!(
+            &iter_order_strides(&[4, 2, 3], &[&[1, 12, 4]])[..],
+            &[1, 12, 4]
+        );
     }
 
     #[test]
@@ -264,6 +294,9 @@ mod tests {
     fn broadcast_rules() {
         assert_eq!(&broadcast_shapes("t", &[3, 1], &[4]).unwrap()[..], &[3, 4]);
         assert!(broadcast_shapes("t", &[3], &[4]).is_err());
-        assert_eq!(&broadcast_strides("t", &[3, 1], &[1, 1], &[2, 3, 4]).unwrap()[..], &[0, 1, 0]);
+        assert_eq!(
+            &broadcast_strides("t", &[3, 1], &[1, 1], &[2, 3, 4]).unwrap()[..],
+            &[0, 1, 0]
+        );
     }
 }

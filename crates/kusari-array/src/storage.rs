@@ -40,10 +40,4 @@ impl Storage {
             Storage::Cpu(b) => b.as_ptr(),
         }
     }
-
-    pub(crate) fn len_bytes(&self) -> usize {
-        match self {
-            Storage::Cpu(b) => b.len(),
-        }
-    }
 }

@@ -19,7 +19,12 @@ use serde_json::Value;
 #[test]
 fn promote_types_table() {
     let f = fixture("promotion.json");
-    let names: Vec<&str> = f["dtypes"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let names: Vec<&str> = f["dtypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     let mut r = Report::new();
     for (i, a) in names.iter().enumerate() {
         for (j, b) in names.iter().enumerate() {
@@ -27,7 +32,13 @@ fn promote_types_table() {
             let got = dtype_of(a).promote(dtype_of(b));
             r.check(
                 || format!("promote_types({a}, {b})"),
-                || if got.name() == want { Ok(()) } else { Err(format!("numpy {want}, kusari {got}")) },
+                || {
+                    if got.name() == want {
+                        Ok(())
+                    } else {
+                        Err(format!("numpy {want}, kusari {got}"))
+                    }
+                },
             );
         }
     }
@@ -74,7 +85,10 @@ fn scalar_of(f: &Value, kind: &str) -> Scalar {
 fn check_dtype(want: &str, got: Result<Array>) -> std::result::Result<(), String> {
     match (want.strip_prefix("error:"), got) {
         (Some(_), Err(_)) => Ok(()),
-        (Some(e), Ok(a)) => Err(format!("numpy raised {e}, kusari returned dtype {}", a.dtype())),
+        (Some(e), Ok(a)) => Err(format!(
+            "numpy raised {e}, kusari returned dtype {}",
+            a.dtype()
+        )),
         (None, Err(e)) => Err(format!("numpy gives {want}, kusari failed: {e}")),
         (None, Ok(a)) if a.dtype().name() == want => Ok(()),
         (None, Ok(a)) => Err(format!("numpy {want}, kusari {}", a.dtype())),
@@ -84,7 +98,12 @@ fn check_dtype(want: &str, got: Result<Array>) -> std::result::Result<(), String
 #[test]
 fn ufunc_result_dtypes_array_array() {
     let f = fixture("ufunc_dtypes.json");
-    let names: Vec<&str> = f["dtypes"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let names: Vec<&str> = f["dtypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     let mut r = Report::new();
     for (op, t) in f["binary"].as_object().unwrap() {
         for (i, a) in names.iter().enumerate() {
@@ -104,7 +123,11 @@ fn ufunc_result_dtypes_array_array() {
                             || format!("result_type({a} array, {b} array)"),
                             || {
                                 let rt = ufunc::result_type(&x, &y).map(|d| d.name().to_string());
-                                if rt.as_deref() == Ok(want) { Ok(()) } else { Err(format!("numpy {want}, kusari {rt:?}")) }
+                                if rt.as_deref() == Ok(want) {
+                                    Ok(())
+                                } else {
+                                    Err(format!("numpy {want}, kusari {rt:?}"))
+                                }
                             },
                         );
                     }
@@ -118,7 +141,12 @@ fn ufunc_result_dtypes_array_array() {
 #[test]
 fn ufunc_result_dtypes_with_python_scalars() {
     let f = fixture("ufunc_dtypes.json");
-    let names: Vec<&str> = f["dtypes"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let names: Vec<&str> = f["dtypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     let mut r = Report::new();
     for (op, t) in f["binary"].as_object().unwrap() {
         for a in &names {
@@ -148,7 +176,10 @@ fn ufunc_result_dtypes_unary() {
     for (op, t) in f["unary"].as_object().unwrap() {
         for (a, want) in t.as_object().unwrap() {
             let x = Array::ones(&[2], dtype_of(a)).unwrap();
-            r.check(|| format!("np.{op}({a} array).dtype"), || check_dtype(want.as_str().unwrap(), unary_op(op, &x)));
+            r.check(
+                || format!("np.{op}({a} array).dtype"),
+                || check_dtype(want.as_str().unwrap(), unary_op(op, &x)),
+            );
         }
     }
     r.finish("unary ufunc dtypes");
@@ -199,12 +230,24 @@ fn broadcasting() {
         let (a, b) = (array(&case["a"]), array(&case["b"]));
         let describe = || format!("broadcast {:?} + {:?}", a.shape(), b.shape());
         // The result shape (or the error) alone, then the values of `a + b`.
-        r.check(describe, || match (case["shape"].get("error"), math::add(&a, &b)) {
-            (Some(_), Err(_)) => Ok(()),
-            (Some(_), Ok(x)) => Err(format!("numpy cannot broadcast, kusari gives shape {:?}", x.shape())),
-            (None, Err(e)) => Err(format!("numpy broadcasts to {}, kusari failed: {e}", case["shape"])),
-            (None, Ok(x)) if usizes(&case["shape"]) == x.shape() => Ok(()),
-            (None, Ok(x)) => Err(format!("numpy shape {}, kusari {:?}", case["shape"], x.shape())),
+        r.check(describe, || {
+            match (case["shape"].get("error"), math::add(&a, &b)) {
+                (Some(_), Err(_)) => Ok(()),
+                (Some(_), Ok(x)) => Err(format!(
+                    "numpy cannot broadcast, kusari gives shape {:?}",
+                    x.shape()
+                )),
+                (None, Err(e)) => Err(format!(
+                    "numpy broadcasts to {}, kusari failed: {e}",
+                    case["shape"]
+                )),
+                (None, Ok(x)) if usizes(&case["shape"]) == x.shape() => Ok(()),
+                (None, Ok(x)) => Err(format!(
+                    "numpy shape {}, kusari {:?}",
+                    case["shape"],
+                    x.shape()
+                )),
+            }
         });
         r.check(describe, || check_outcome(&case["add"], math::add(&a, &b)));
         // The same through `broadcast_to` views of both operands.
@@ -213,7 +256,9 @@ fn broadcasting() {
             r.check(
                 || format!("{} via broadcast_to views", describe()),
                 || {
-                    let via_view = a.broadcast_to(&shape).and_then(|av| b.broadcast_to(&shape).and_then(|bv| math::add(&av, &bv)));
+                    let via_view = a
+                        .broadcast_to(&shape)
+                        .and_then(|av| b.broadcast_to(&shape).and_then(|bv| math::add(&av, &bv)));
                     check_outcome(&case["add"], via_view)
                 },
             );
@@ -235,7 +280,9 @@ fn basic_slicing() {
         r.check(describe, || {
             let got = a.slice(&idx);
             let shares = match &got {
-                Ok(v) if !v.shares_storage(&a) => Err("basic slicing must return a view".to_string()),
+                Ok(v) if !v.shares_storage(&a) => {
+                    Err("basic slicing must return a view".to_string())
+                }
                 _ => Ok(()),
             };
             check_outcome(&case["out"], got).and(shares)
@@ -267,7 +314,10 @@ fn boolean_masks() {
     for case in f["mask"].as_array().unwrap() {
         let a = array(&case["input"]);
         let m = array(&case["mask"]);
-        r.check(|| format!("{}[{}]", show(&a), show(&m)), || check_outcome(&case["out"], a.mask_select(&m)));
+        r.check(
+            || format!("{}[{}]", show(&a), show(&m)),
+            || check_outcome(&case["out"], a.mask_select(&m)),
+        );
     }
     r.finish("boolean masks");
 }
@@ -281,7 +331,13 @@ fn take_along_axis() {
         let idx = array(&case["indices"]);
         let axis = case["axis"].as_i64().unwrap() as isize;
         r.check(
-            || format!("np.take_along_axis({}, {}, axis={axis})", show(&a), show(&idx)),
+            || {
+                format!(
+                    "np.take_along_axis({}, {}, axis={axis})",
+                    show(&a),
+                    show(&idx)
+                )
+            },
             || check_outcome(&case["out"], a.take_along_axis(&idx, axis)),
         );
     }
@@ -298,12 +354,20 @@ fn add_at() {
         let vals = array(&case["values"]);
         let axis = case["axis"].as_i64().unwrap() as isize;
         r.check(
-            || format!("np.add.at({}, {} along axis {axis}, {})", show(&a), show(&idx), show(&vals)),
+            || {
+                format!(
+                    "np.add.at({}, {} along axis {axis}, {})",
+                    show(&a),
+                    show(&idx),
+                    show(&vals)
+                )
+            },
             || {
                 let mut out = a.clone();
                 let got = out.scatter_add(&idx, &vals, axis).map(|()| out);
                 // The source must be untouched (copy-on-write).
-                let untouched = check_array(&case["input"], &a).map_err(|e| format!("scatter_add changed its source: {e}"));
+                let untouched = check_array(&case["input"], &a)
+                    .map_err(|e| format!("scatter_add changed its source: {e}"));
                 check_outcome(&case["out"], got).and(untouched)
             },
         );
@@ -342,8 +406,16 @@ fn layouts_of_results() {
         let name = case["input"].as_str().unwrap();
         let spec = &f["inputs"][name];
         let op = case["op"].as_str().unwrap();
-        let describe = || format!("{op} on input {name:?} (base {}, view {})", brief(&spec["base"]["shape"]), spec["view"]);
-        r.check(describe, || check_outcome(&case["out"], layout_op(op, &input(spec)?)));
+        let describe = || {
+            format!(
+                "{op} on input {name:?} (base {}, view {})",
+                brief(&spec["base"]["shape"]),
+                spec["view"]
+            )
+        };
+        r.check(describe, || {
+            check_outcome(&case["out"], layout_op(op, &input(spec)?))
+        });
     }
     r.finish("layouts");
 }
@@ -352,7 +424,12 @@ fn layouts_of_results() {
 
 fn manip_case(case: &Value) -> std::result::Result<(), String> {
     let op = case["op"].as_str().unwrap();
-    let args: Vec<Arg> = case["inputs"].as_array().unwrap().iter().map(Arg::from_json).collect();
+    let args: Vec<Arg> = case["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(Arg::from_json)
+        .collect();
     let arrays: Vec<&Array> = args
         .iter()
         .filter_map(|a| match a {
@@ -365,12 +442,40 @@ fn manip_case(case: &Value) -> std::result::Result<(), String> {
     match op {
         "concatenate" => check_outcome(want, manip::concatenate(&arrays, axis())),
         "stack" => check_outcome(want, manip::stack(&arrays, axis())),
-        "split" => check_list_outcome(want, manip::split(arrays[0], case["sections"].as_u64().unwrap() as usize, axis())),
-        "array_split" => check_list_outcome(want, manip::array_split(arrays[0], case["sections"].as_u64().unwrap() as usize, axis())),
+        "split" => check_list_outcome(
+            want,
+            manip::split(
+                arrays[0],
+                case["sections"].as_u64().unwrap() as usize,
+                axis(),
+            ),
+        ),
+        "array_split" => check_list_outcome(
+            want,
+            manip::array_split(
+                arrays[0],
+                case["sections"].as_u64().unwrap() as usize,
+                axis(),
+            ),
+        ),
         "tile" => check_outcome(want, arrays[0].tile(&usizes(&case["reps"]))),
-        "repeat" => check_outcome(want, arrays[0].repeat(case["repeats"].as_u64().unwrap() as usize, opt_axis(&case["axis"]))),
+        "repeat" => check_outcome(
+            want,
+            arrays[0].repeat(
+                case["repeats"].as_u64().unwrap() as usize,
+                opt_axis(&case["axis"]),
+            ),
+        ),
         "pad" => {
-            let widths: Vec<(usize, usize)> = case["widths"].as_array().unwrap().iter().map(|w| { let w = usizes(w); (w[0], w[1]) }).collect();
+            let widths: Vec<(usize, usize)> = case["widths"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|w| {
+                    let w = usizes(w);
+                    (w[0], w[1])
+                })
+                .collect();
             let mode = match case["mode"].as_str().unwrap() {
                 "constant" => PadMode::Constant(json_f64(&case["constant"])),
                 "edge" => PadMode::Edge,
@@ -384,11 +489,18 @@ fn manip_case(case: &Value) -> std::result::Result<(), String> {
             check_outcome(want, arrays[0].flip(axes.as_deref()))
         }
         "where" => {
-            let Arg::Arr(cond) = &args[0] else { panic!("where: cond must be an array") };
-            check_outcome(want, ufunc::where_(cond, args[1].operand(), args[2].operand()))
+            let Arg::Arr(cond) = &args[0] else {
+                panic!("where: cond must be an array")
+            };
+            check_outcome(
+                want,
+                ufunc::where_(cond, args[1].operand(), args[2].operand()),
+            )
         }
         "clip" => {
-            let Arg::Arr(a) = &args[0] else { panic!("clip: a must be an array") };
+            let Arg::Arr(a) = &args[0] else {
+                panic!("clip: a must be an array")
+            };
             check_outcome(want, ufunc::clip(a, args[1].operand(), args[2].operand()))
         }
         other => panic!("no manip op {other}"),

@@ -40,7 +40,6 @@ impl<L: NestedLiteral, const N: usize> NestedLiteral for [L; N] {
     }
 }
 
-
 /// Builds an [`Array`] from a literal, as `np.array([...])` does.
 ///
 /// ```
@@ -85,10 +84,18 @@ impl Array {
     pub fn from_slice<T: Element>(data: &[T], shape: &[usize]) -> Result<Array> {
         let n = layout::checked_size("from_slice", shape)?;
         if n != data.len() {
-            return Err(Error::shape("from_slice", format!("cannot make an array of shape {shape:?} ({n} elements) from {} values", data.len())));
+            return Err(Error::shape(
+                "from_slice",
+                format!(
+                    "cannot make an array of shape {shape:?} ({n} elements) from {} values",
+                    data.len()
+                ),
+            ));
         }
         let mut out = Array::uninit_ordered(T::DTYPE, shape, Order::C, None, Device::Cpu)?;
-        out.as_slice_mut::<T>().expect("fresh contiguous array").copy_from_slice(data);
+        out.as_slice_mut::<T>()
+            .expect("fresh contiguous array")
+            .copy_from_slice(data);
         Ok(out)
     }
 
@@ -110,7 +117,9 @@ impl Array {
     /// An array of zeros on `device`.
     pub fn zeros_on(shape: &[usize], dtype: DType, device: Device) -> Result<Array> {
         let n = layout::checked_size("zeros", shape)?;
-        let bytes = n.checked_mul(dtype.itemsize()).ok_or_else(|| Error::value("zeros", format!("array of shape {shape:?} is too large")))?;
+        let bytes = n.checked_mul(dtype.itemsize()).ok_or_else(|| {
+            Error::value("zeros", format!("array of shape {shape:?} is too large"))
+        })?;
         let storage = crate::storage::Storage::zeroed(device, bytes)?;
         Ok(Array {
             storage: std::sync::Arc::new(storage),
@@ -158,21 +167,36 @@ impl Array {
 
     /// Unspecified contents with the shape and dtype of `a`.
     pub fn empty_like(a: &Array) -> Result<Array> {
-        Array::uninit_ordered(a.dtype(), a.shape(), Order::K, Some(a.strides()), a.device())
+        Array::uninit_ordered(
+            a.dtype(),
+            a.shape(),
+            Order::K,
+            Some(a.strides()),
+            a.device(),
+        )
     }
 
     /// `0, 1, ..., stop - 1` (NumPy's `arange(stop)`): an integer `stop` gives `int64`, a float `float64`.
     pub fn arange(stop: impl Into<Scalar>) -> Result<Array> {
         let stop = stop.into();
-        let start = match stop { Scalar::Float(_) => Scalar::Float(0.0), _ => Scalar::Int(0) };
+        let start = match stop {
+            Scalar::Float(_) => Scalar::Float(0.0),
+            _ => Scalar::Int(0),
+        };
         Array::arange_step(start, stop, Scalar::Int(1))
     }
 
     /// NumPy's `arange(start, stop, step)`; the dtype is `int64` when all three
     /// are integers, else `float64`.
-    pub fn arange_step(start: impl Into<Scalar>, stop: impl Into<Scalar>, step: impl Into<Scalar>) -> Result<Array> {
+    pub fn arange_step(
+        start: impl Into<Scalar>,
+        stop: impl Into<Scalar>,
+        step: impl Into<Scalar>,
+    ) -> Result<Array> {
         let (start, stop, step) = (start.into(), stop.into(), step.into());
-        let is_float = [start, stop, step].iter().any(|s| matches!(s, Scalar::Float(_)));
+        let is_float = [start, stop, step]
+            .iter()
+            .any(|s| matches!(s, Scalar::Float(_)));
         let dtype = if is_float { DType::F64 } else { DType::I64 };
         Array::arange_dtype(start.as_f64(), stop.as_f64(), step.as_f64(), dtype)
     }
@@ -184,7 +208,10 @@ impl Array {
         }
         let n = ((stop - start) / step).ceil().max(0.0);
         if n > (isize::MAX as f64) {
-            return Err(Error::value("arange", format!("{n} elements do not fit in memory")));
+            return Err(Error::value(
+                "arange",
+                format!("{n} elements do not fit in memory"),
+            ));
         }
         let n = n as usize;
         let mut out = Array::empty(&[n], dtype)?;
@@ -235,9 +262,17 @@ impl Array {
     /// `bool` bytes must be 0 or 1.
     pub fn from_bytes(bytes: &[u8], dtype: DType, shape: &[usize]) -> Result<Array> {
         let n = layout::checked_size("from_bytes", shape)?;
-        let need = n.checked_mul(dtype.itemsize()).ok_or_else(|| Error::value("from_bytes", "shape too large"))?;
+        let need = n
+            .checked_mul(dtype.itemsize())
+            .ok_or_else(|| Error::value("from_bytes", "shape too large"))?;
         if bytes.len() != need {
-            return Err(Error::shape("from_bytes", format!("shape {shape:?} of {dtype} needs {need} bytes, found {}", bytes.len())));
+            return Err(Error::shape(
+                "from_bytes",
+                format!(
+                    "shape {shape:?} of {dtype} needs {need} bytes, found {}",
+                    bytes.len()
+                ),
+            ));
         }
         if dtype == DType::Bool && bytes.iter().any(|&b| b > 1) {
             return Err(Error::value("from_bytes", "bool data must be 0 or 1 bytes"));

@@ -11,10 +11,23 @@ const EDGE_ITEMS: usize = 3;
 fn format_values(a: &Array) -> Vec<String> {
     let v: Vec<f64> = a.to_vec::<f64>().unwrap_or_default();
     match a.dtype() {
-        DType::Bool => v.iter().map(|&x| if x != 0.0 { "True".into() } else { "False".into() }).collect(),
+        DType::Bool => v
+            .iter()
+            .map(|&x| {
+                if x != 0.0 {
+                    "True".into()
+                } else {
+                    "False".into()
+                }
+            })
+            .collect(),
         d if d.is_integer() => {
             // i64 through f64 would lose digits: format the integers directly.
-            a.to_vec::<i64>().unwrap_or_default().iter().map(|x| x.to_string()).collect()
+            a.to_vec::<i64>()
+                .unwrap_or_default()
+                .iter()
+                .map(|x| x.to_string())
+                .collect()
         }
         _ => {
             let all_int = v.iter().all(|x| !x.is_finite() || x.fract() == 0.0);
@@ -23,7 +36,11 @@ fn format_values(a: &Array) -> Vec<String> {
                     if x.is_nan() {
                         "nan".into()
                     } else if x.is_infinite() {
-                        if x > 0.0 { "inf".into() } else { "-inf".into() }
+                        if x > 0.0 {
+                            "inf".into()
+                        } else {
+                            "-inf".into()
+                        }
                     } else if all_int && x.abs() < 1e16 {
                         format!("{x:.0}.")
                     } else if x != 0.0 && (x.abs() >= 1e8 || x.abs() < 1e-4) {
@@ -39,7 +56,14 @@ fn format_values(a: &Array) -> Vec<String> {
     }
 }
 
-fn write_nested(f: &mut fmt::Formatter<'_>, shape: &[usize], vals: &[String], width: usize, indent: usize, summarize: bool) -> fmt::Result {
+fn write_nested(
+    f: &mut fmt::Formatter<'_>,
+    shape: &[usize],
+    vals: &[String],
+    width: usize,
+    indent: usize,
+    summarize: bool,
+) -> fmt::Result {
     if shape.is_empty() {
         return write!(f, "{:>width$}", vals[0]);
     }
@@ -47,7 +71,11 @@ fn write_nested(f: &mut fmt::Formatter<'_>, shape: &[usize], vals: &[String], wi
     let inner: usize = shape[1..].iter().product();
     f.write_str("[")?;
     let show: Vec<Option<usize>> = if summarize && n > 2 * EDGE_ITEMS {
-        (0..EDGE_ITEMS).map(Some).chain(std::iter::once(None)).chain((n - EDGE_ITEMS..n).map(Some)).collect()
+        (0..EDGE_ITEMS)
+            .map(Some)
+            .chain(std::iter::once(None))
+            .chain((n - EDGE_ITEMS..n).map(Some))
+            .collect()
     } else {
         (0..n).map(Some).collect()
     };
@@ -64,7 +92,14 @@ fn write_nested(f: &mut fmt::Formatter<'_>, shape: &[usize], vals: &[String], wi
             }
         }
         match i {
-            Some(i) => write_nested(f, &shape[1..], &vals[i * inner..(i + 1) * inner], width, indent + 1, summarize)?,
+            Some(i) => write_nested(
+                f,
+                &shape[1..],
+                &vals[i * inner..(i + 1) * inner],
+                width,
+                indent + 1,
+                summarize,
+            )?,
             None => f.write_str("...")?,
         }
     }

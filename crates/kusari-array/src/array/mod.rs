@@ -46,10 +46,18 @@ impl Array {
 
     /// A new array of `shape` with `strides` (a dense permutation of C order)
     /// over fresh uninitialized storage.
-    pub(crate) fn uninit_with_strides(dtype: DType, shape: &[usize], strides: Strides, device: Device) -> Result<Array> {
+    pub(crate) fn uninit_with_strides(
+        dtype: DType,
+        shape: &[usize],
+        strides: Strides,
+        device: Device,
+    ) -> Result<Array> {
         let n = layout::checked_size("empty", shape)?;
         let bytes = n.checked_mul(dtype.itemsize()).ok_or_else(|| {
-            Error::value("empty", format!("array of shape {shape:?} and dtype {dtype} is too large"))
+            Error::value(
+                "empty",
+                format!("array of shape {shape:?} and dtype {dtype} is too large"),
+            )
         })?;
         Ok(Array {
             storage: Arc::new(Storage::uninit(device, bytes)?),
@@ -61,20 +69,39 @@ impl Array {
     }
 
     /// A new uninitialized array in `order`, taking the memory order of `like` for `Order::K`.
-    pub(crate) fn uninit_ordered(dtype: DType, shape: &[usize], order: Order, like: Option<&[isize]>, device: Device) -> Result<Array> {
-        Self::uninit_with_strides(dtype, shape, layout::strides_for_order(shape, order, like), device)
+    pub(crate) fn uninit_ordered(
+        dtype: DType,
+        shape: &[usize],
+        order: Order,
+        like: Option<&[isize]>,
+        device: Device,
+    ) -> Result<Array> {
+        Self::uninit_with_strides(
+            dtype,
+            shape,
+            layout::strides_for_order(shape, order, like),
+            device,
+        )
     }
 
     /// A view of the same storage with another layout. The caller guarantees
     /// that every element of the view lies inside the storage.
     pub(crate) fn view_with(&self, shape: Shape, strides: Strides, offset: usize) -> Array {
-        Array { storage: self.storage.clone(), dtype: self.dtype, shape, strides, offset }
+        Array {
+            storage: self.storage.clone(),
+            dtype: self.dtype,
+            shape,
+            strides,
+            offset,
+        }
     }
 
-    pub(crate) fn with_dtype_view(mut self, dtype: DType) -> Array {
+    /// The same bytes read as another dtype of the same size (bool as u8).
+    pub(crate) fn with_view_dtype(&self, dtype: DType) -> Array {
+        let mut v = self.clone();
         debug_assert_eq!(dtype.itemsize(), self.dtype.itemsize());
-        self.dtype = dtype;
-        self
+        v.dtype = dtype;
+        v
     }
 
     // ---- accessors ---------------------------------------------------------------
@@ -93,7 +120,10 @@ impl Array {
     }
     /// The strides in bytes, as NumPy reports them.
     pub fn byte_strides(&self) -> Vec<isize> {
-        self.strides.iter().map(|s| s * self.dtype.itemsize() as isize).collect()
+        self.strides
+            .iter()
+            .map(|s| s * self.dtype.itemsize() as isize)
+            .collect()
     }
     /// The element offset of the first element into the shared storage.
     pub fn offset(&self) -> usize {
@@ -136,15 +166,14 @@ impl Array {
         Arc::strong_count(&self.storage) == 1
     }
 
-    pub(crate) fn layout_parts(&self) -> (&[usize], &[isize]) {
-        (&self.shape, &self.strides)
-    }
-
     /// Errors unless the array lives on the host (the CPU backend's kernels need it).
     pub(crate) fn expect_cpu(&self, op: &'static str) -> Result<()> {
         match self.device() {
             Device::Cpu => Ok(()),
-            d => Err(Error::Device { op, message: format!("expected an array on cpu, found one on {d}") }),
+            d => Err(Error::Device {
+                op,
+                message: format!("expected an array on cpu, found one on {d}"),
+            }),
         }
     }
 
@@ -152,7 +181,10 @@ impl Array {
     pub(crate) fn same_device(op: &'static str, a: &Array, b: &Array) -> Result<Device> {
         let (da, db) = (a.device(), b.device());
         if da != db {
-            return Err(Error::Device { op, message: format!("arrays on different devices: {da} and {db}") });
+            return Err(Error::Device {
+                op,
+                message: format!("arrays on different devices: {da} and {db}"),
+            });
         }
         Ok(da)
     }
@@ -160,7 +192,11 @@ impl Array {
     /// Host address of the first element.
     pub(crate) fn host_ptr(&self) -> *const u8 {
         // SAFETY: `offset` lies inside the storage for every non-empty array we build.
-        unsafe { self.storage.host_ptr().add(self.offset * self.dtype.itemsize()) }
+        unsafe {
+            self.storage
+                .host_ptr()
+                .add(self.offset * self.dtype.itemsize())
+        }
     }
 
     /// Host address of the first element for writing; makes the storage unique first.
@@ -202,15 +238,28 @@ impl Array {
 
     /// The elements in row-major order, converted to `T` with `astype` semantics.
     pub fn to_vec<T: Element>(&self) -> Result<Vec<T>> {
-        let c = if self.dtype == T::DTYPE && self.is_c_contiguous() { self.clone() } else { self.astype_order(T::DTYPE, Order::C)? };
+        let c = if self.dtype == T::DTYPE && self.is_c_contiguous() {
+            self.clone()
+        } else {
+            self.astype_order(T::DTYPE, Order::C)?
+        };
         let c = c.to_device(Device::Cpu)?;
-        Ok(c.as_slice::<T>().expect("contiguous host array of T").to_vec())
+        Ok(c.as_slice::<T>()
+            .expect("contiguous host array of T")
+            .to_vec())
     }
 
     /// The single element of a size-1 array, converted to `T` (NumPy's `item()`).
     pub fn item<T: Element>(&self) -> Result<T> {
         if self.size() != 1 {
-            return Err(Error::value("item", format!("can only convert an array of size 1, found size {} (shape {:?})", self.size(), self.shape())));
+            return Err(Error::value(
+                "item",
+                format!(
+                    "can only convert an array of size 1, found size {} (shape {:?})",
+                    self.size(),
+                    self.shape()
+                ),
+            ));
         }
         Ok(self.to_vec::<T>()?[0])
     }
@@ -219,12 +268,28 @@ impl Array {
     /// accepted here; use slicing for those.
     pub fn get<T: Element>(&self, index: &[usize]) -> Result<T> {
         if index.len() != self.ndim() {
-            return Err(Error::value("get", format!("expected an index of {} values, found {}", self.ndim(), index.len())));
+            return Err(Error::value(
+                "get",
+                format!(
+                    "expected an index of {} values, found {}",
+                    self.ndim(),
+                    index.len()
+                ),
+            ));
         }
         let mut off = self.offset as isize;
-        for (ax, (&i, (&n, &s))) in index.iter().zip(self.shape.iter().zip(self.strides.iter())).enumerate() {
+        for (ax, (&i, (&n, &s))) in index
+            .iter()
+            .zip(self.shape.iter().zip(self.strides.iter()))
+            .enumerate()
+        {
             if i >= n {
-                return Err(Error::Index { op: "get", index: i as i64, axis: ax, size: n });
+                return Err(Error::Index {
+                    op: "get",
+                    index: i as i64,
+                    axis: ax,
+                    size: n,
+                });
             }
             off += i as isize * s;
         }
@@ -260,19 +325,33 @@ impl Array {
 
     /// A copy converted to `dtype` and laid out in `order`.
     pub fn astype_order(&self, dtype: DType, order: Order) -> Result<Array> {
-        let mut out = Array::uninit_ordered(dtype, &self.shape, order, Some(&self.strides), self.device())?;
+        let mut out = Array::uninit_ordered(
+            dtype,
+            &self.shape,
+            order,
+            Some(&self.strides),
+            self.device(),
+        )?;
         crate::backend::copy_cast(self, &mut out)?;
         Ok(out)
     }
 
     /// The array itself when already C-contiguous, else a C-ordered copy.
     pub fn ascontiguousarray(&self) -> Result<Array> {
-        if self.is_c_contiguous() { Ok(self.clone()) } else { self.copy(Order::C) }
+        if self.is_c_contiguous() {
+            Ok(self.clone())
+        } else {
+            self.copy(Order::C)
+        }
     }
 
     /// The array itself when already F-contiguous, else an F-ordered copy.
     pub fn asfortranarray(&self) -> Result<Array> {
-        if self.is_f_contiguous() { Ok(self.clone()) } else { self.copy(Order::F) }
+        if self.is_f_contiguous() {
+            Ok(self.clone())
+        } else {
+            self.copy(Order::F)
+        }
     }
 
     /// Copies `src` into this array, broadcasting and casting it (NumPy's

@@ -43,10 +43,15 @@ struct State {
 impl HostPool {
     fn from_env() -> Self {
         let enabled = std::env::var("KUSARI_HOST_POOL").map_or(true, |v| v != "0" && v != "false");
-        let limit = std::env::var("KUSARI_HOST_MEMORY_LIMIT").ok().and_then(|v| v.trim().parse().ok());
+        let limit = std::env::var("KUSARI_HOST_MEMORY_LIMIT")
+            .ok()
+            .and_then(|v| v.trim().parse().ok());
         HostPool {
             enabled: AtomicBool::new(enabled),
-            state: Mutex::new(State { limit, ..State::default() }),
+            state: Mutex::new(State {
+                limit,
+                ..State::default()
+            }),
         }
     }
 
@@ -122,7 +127,11 @@ impl HostPool {
 
     fn allocate(&self, bytes: usize, zeroed: bool) -> Result<CpuBuffer> {
         if bytes == 0 {
-            return Ok(CpuBuffer { ptr: NonNull::<u8>::dangling_aligned(), bytes: 0, alloc: 0, pooled: false });
+            return Ok(CpuBuffer {
+                ptr: NonNull::<u8>::dangling_aligned(),
+                alloc: 0,
+                pooled: false,
+            });
         }
         let oom = |s: &Self, alloc: usize| {
             let st = s.lock();
@@ -156,20 +165,34 @@ impl HostPool {
                         // SAFETY: the block is `size >= bytes` bytes long and unused.
                         unsafe { std::ptr::write_bytes(p as *mut u8, 0, bytes) };
                     }
-                    return Ok(CpuBuffer { ptr: NonNull::new(p as *mut u8).expect("pooled pointer"), bytes, alloc: size, pooled });
+                    return Ok(CpuBuffer {
+                        ptr: NonNull::new(p as *mut u8).expect("pooled pointer"),
+                        alloc: size,
+                        pooled,
+                    });
                 }
             }
             s.used += size;
         }
         let layout = Layout::from_size_align(size, ALIGN).map_err(|_| oom(self, size))?;
-        let mut attempt = || unsafe { if zeroed { alloc_zeroed(layout) } else { alloc(layout) } };
+        let attempt = || unsafe {
+            if zeroed {
+                alloc_zeroed(layout)
+            } else {
+                alloc(layout)
+            }
+        };
         let mut ptr = attempt();
         if ptr.is_null() {
             self.free_all_blocks();
             ptr = attempt();
         }
         match NonNull::new(ptr) {
-            Some(ptr) => Ok(CpuBuffer { ptr, bytes, alloc: size, pooled: size >= MIN_POOLED }),
+            Some(ptr) => Ok(CpuBuffer {
+                ptr,
+                alloc: size,
+                pooled: size >= MIN_POOLED,
+            }),
             None => {
                 if size >= MIN_POOLED {
                     self.lock().used -= size;
@@ -207,7 +230,6 @@ impl DanglingAligned for NonNull<u8> {
 /// One host allocation owned by an array's storage.
 pub(crate) struct CpuBuffer {
     ptr: NonNull<u8>,
-    bytes: usize,
     alloc: usize,
     #[allow(dead_code)]
     pooled: bool,
@@ -231,10 +253,6 @@ impl CpuBuffer {
 
     pub(crate) fn as_ptr(&self) -> *mut u8 {
         self.ptr.as_ptr()
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.bytes
     }
 }
 

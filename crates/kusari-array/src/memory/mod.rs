@@ -2,5 +2,5 @@
 
 mod host_pool;
 
-pub use host_pool::{host_pool, HostPool};
 pub(crate) use host_pool::CpuBuffer;
+pub use host_pool::{host_pool, HostPool};

@@ -29,11 +29,19 @@ pub enum SliceArg {
 impl SliceArg {
     /// `start:stop:step`.
     pub fn range(start: isize, stop: isize, step: isize) -> SliceArg {
-        SliceArg::Range { start: Some(start), stop: Some(stop), step }
+        SliceArg::Range {
+            start: Some(start),
+            stop: Some(stop),
+            step,
+        }
     }
     /// `:`.
     pub fn full() -> SliceArg {
-        SliceArg::Range { start: None, stop: None, step: 1 }
+        SliceArg::Range {
+            start: None,
+            stop: None,
+            step: 1,
+        }
     }
     /// This slice with another step (`s![..;-1]`).
     pub fn step_by(self, step: isize) -> SliceArg {
@@ -86,26 +94,50 @@ macro_rules! s {
 }
 
 /// Python's slice normalization (`slice.indices`): start, and the number of elements.
-fn slice_bounds(start: Option<isize>, stop: Option<isize>, step: isize, n: usize) -> (isize, usize) {
+fn slice_bounds(
+    start: Option<isize>,
+    stop: Option<isize>,
+    step: isize,
+    n: usize,
+) -> (isize, usize) {
     let n = n as isize;
     let clamp = |v: isize, lo: isize, hi: isize| v.max(lo).min(hi);
     let norm = |v: isize| if v < 0 { v + n } else { v };
     let (s, e) = if step > 0 {
-        (start.map_or(0, |v| clamp(norm(v), 0, n)), stop.map_or(n, |v| clamp(norm(v), 0, n)))
+        (
+            start.map_or(0, |v| clamp(norm(v), 0, n)),
+            stop.map_or(n, |v| clamp(norm(v), 0, n)),
+        )
     } else {
-        (start.map_or(n - 1, |v| clamp(norm(v), -1, n - 1)), stop.map_or(-1, |v| clamp(norm(v), -1, n - 1)))
+        (
+            start.map_or(n - 1, |v| clamp(norm(v), -1, n - 1)),
+            stop.map_or(-1, |v| clamp(norm(v), -1, n - 1)),
+        )
     };
-    let len = if step > 0 { (e - s + step - 1).div_euclid(step) } else { (s - e + (-step) - 1).div_euclid(-step) };
+    let len = if step > 0 {
+        (e - s + step - 1).div_euclid(step)
+    } else {
+        (s - e + (-step) - 1).div_euclid(-step)
+    };
     (s, len.max(0) as usize)
 }
 
 impl Array {
     /// A view selected by a basic index (`a[1:3, ::-1]` is `a.slice(&s![1..3, ..;-1])`).
     pub fn slice(&self, index: &[SliceArg]) -> Result<Array> {
-        let consumed = index.iter().filter(|a| matches!(a, SliceArg::Index(_) | SliceArg::Range { .. })).count();
-        let ellipses = index.iter().filter(|a| matches!(a, SliceArg::Ellipsis)).count();
+        let consumed = index
+            .iter()
+            .filter(|a| matches!(a, SliceArg::Index(_) | SliceArg::Range { .. }))
+            .count();
+        let ellipses = index
+            .iter()
+            .filter(|a| matches!(a, SliceArg::Ellipsis))
+            .count();
         if ellipses > 1 {
-            return Err(Error::value("slice", "an index can only have a single ellipsis"));
+            return Err(Error::value(
+                "slice",
+                "an index can only have a single ellipsis",
+            ));
         }
         if consumed > self.ndim() {
             return Err(Error::value("slice", format!("too many indices for array: array is {}-dimensional, but {consumed} were indexed", self.ndim())));
@@ -117,7 +149,10 @@ impl Array {
         let mut expanded: Vec<SliceArg> = Vec::with_capacity(self.ndim() + 2);
         for a in index {
             if let SliceArg::Ellipsis = a {
-                expanded.extend(std::iter::repeat_n(SliceArg::full(), self.ndim() - consumed));
+                expanded.extend(std::iter::repeat_n(
+                    SliceArg::full(),
+                    self.ndim() - consumed,
+                ));
             } else {
                 expanded.push(*a);
             }
@@ -132,7 +167,12 @@ impl Array {
                     let n = self.shape()[ax];
                     let j = if i < 0 { i + n as isize } else { i };
                     if j < 0 || j >= n as isize {
-                        return Err(Error::Index { op: "slice", index: i as i64, axis: ax, size: n });
+                        return Err(Error::Index {
+                            op: "slice",
+                            index: i as i64,
+                            axis: ax,
+                            size: n,
+                        });
                     }
                     offset += j * self.strides()[ax];
                     ax += 1;
@@ -164,10 +204,15 @@ impl Array {
     /// index: NumPy's `a[index] = value`.
     pub fn assign_at(&mut self, index: &[SliceArg], value: &Array) -> Result<()> {
         Array::same_device("assign_at", self, value)?;
-        let value = if value.shares_storage(self) { value.copy(Order::K)? } else { value.clone() };
+        let value = if value.shares_storage(self) {
+            value.copy(Order::K)?
+        } else {
+            value.clone()
+        };
         self.make_unique()?;
         let view = self.slice(index)?;
-        let st = layout::broadcast_strides("assign_at", value.shape(), value.strides(), view.shape())?;
+        let st =
+            layout::broadcast_strides("assign_at", value.shape(), value.strides(), view.shape())?;
         let src = value.view_with(view.shape().into(), st, value.offset());
         // SAFETY: `self` is unique; `view` is its only other sharer and is the write target.
         let out = unsafe { OutView::aliased(&view) };
@@ -179,10 +224,17 @@ impl Array {
     pub fn take(&self, indices: &Array, axis: Option<isize>) -> Result<Array> {
         let (a, ax) = match axis {
             None => (self.ravel()?, 0),
-            Some(ax) => (self.clone(), layout::normalize_axis("take", ax, self.ndim())?),
+            Some(ax) => (
+                self.clone(),
+                layout::normalize_axis("take", ax, self.ndim())?,
+            ),
         };
         if !indices.dtype().is_integer() {
-            return Err(Error::unsupported_dtype("take", "integer indices", indices.dtype()));
+            return Err(Error::unsupported_dtype(
+                "take",
+                "integer indices",
+                indices.dtype(),
+            ));
         }
         let idx = indices.to_vec::<i64>()?;
         let n = a.shape()[ax];
@@ -190,7 +242,12 @@ impl Array {
         for &i in &idx {
             let j = if i < 0 { i + n as i64 } else { i };
             if j < 0 || j >= n as i64 {
-                return Err(Error::Index { op: "take", index: i, axis: ax, size: n });
+                return Err(Error::Index {
+                    op: "take",
+                    index: i,
+                    axis: ax,
+                    size: n,
+                });
             }
             rows.push(j as usize);
         }
@@ -210,16 +267,33 @@ impl Array {
     /// `mask` must match the leading axes of the array.
     pub fn mask_select(&self, mask: &Array) -> Result<Array> {
         if mask.dtype() != DType::Bool {
-            return Err(Error::unsupported_dtype("mask_select", "a bool mask", mask.dtype()));
+            return Err(Error::unsupported_dtype(
+                "mask_select",
+                "a bool mask",
+                mask.dtype(),
+            ));
         }
         if mask.ndim() > self.ndim() || mask.shape() != &self.shape()[..mask.ndim()] {
-            return Err(Error::shape("mask_select", format!("boolean index of shape {:?} does not match array of shape {:?}", mask.shape(), self.shape())));
+            return Err(Error::shape(
+                "mask_select",
+                format!(
+                    "boolean index of shape {:?} does not match array of shape {:?}",
+                    mask.shape(),
+                    self.shape()
+                ),
+            ));
         }
         let lead: usize = mask.size();
         let mut flat_shape = vec![lead as isize];
         flat_shape.extend(self.shape()[mask.ndim()..].iter().map(|&d| d as isize));
         let flat = self.reshape(&flat_shape)?;
-        let picks: Vec<i64> = mask.to_vec::<bool>()?.iter().enumerate().filter(|(_, &m)| m).map(|(i, _)| i as i64).collect();
+        let picks: Vec<i64> = mask
+            .to_vec::<bool>()?
+            .iter()
+            .enumerate()
+            .filter(|(_, &m)| m)
+            .map(|(i, _)| i as i64)
+            .collect();
         let n = picks.len();
         flat.take(&Array::from_vec(picks, &[n])?, Some(0))
     }
@@ -228,9 +302,21 @@ impl Array {
     pub fn compress(&self, condition: &[bool], axis: isize) -> Result<Array> {
         let ax = layout::normalize_axis("compress", axis, self.ndim())?;
         if condition.len() > self.shape()[ax] {
-            return Err(Error::shape("compress", format!("condition of length {} is longer than axis {ax} of size {}", condition.len(), self.shape()[ax])));
+            return Err(Error::shape(
+                "compress",
+                format!(
+                    "condition of length {} is longer than axis {ax} of size {}",
+                    condition.len(),
+                    self.shape()[ax]
+                ),
+            ));
         }
-        let picks: Vec<i64> = condition.iter().enumerate().filter(|(_, &c)| c).map(|(i, _)| i as i64).collect();
+        let picks: Vec<i64> = condition
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c)
+            .map(|(i, _)| i as i64)
+            .collect();
         let n = picks.len();
         self.take(&Array::from_vec(picks, &[n])?, Some(axis))
     }
@@ -252,7 +338,12 @@ impl Array {
                 }
             }
         }
-        out.into_iter().map(|v| { let n = v.len(); Array::from_vec(v, &[n]) }).collect()
+        out.into_iter()
+            .map(|v| {
+                let n = v.len();
+                Array::from_vec(v, &[n])
+            })
+            .collect()
     }
 
     /// Adds `values` into the rows of `self` picked by `indices` along `axis`,
@@ -260,10 +351,18 @@ impl Array {
     pub fn scatter_add(&mut self, indices: &Array, values: &Array, axis: isize) -> Result<()> {
         let ax = layout::normalize_axis("scatter_add", axis, self.ndim())?;
         if !indices.dtype().is_integer() {
-            return Err(Error::unsupported_dtype("scatter_add", "integer indices", indices.dtype()));
+            return Err(Error::unsupported_dtype(
+                "scatter_add",
+                "integer indices",
+                indices.dtype(),
+            ));
         }
         if self.dtype() == DType::Bool {
-            return Err(Error::unsupported_dtype("scatter_add", "a numeric dtype", DType::Bool));
+            return Err(Error::unsupported_dtype(
+                "scatter_add",
+                "a numeric dtype",
+                DType::Bool,
+            ));
         }
         let idx = indices.to_vec::<i64>()?;
         let n = self.shape()[ax];
@@ -271,14 +370,22 @@ impl Array {
         for &i in &idx {
             let j = if i < 0 { i + n as i64 } else { i };
             if j < 0 || j >= n as i64 {
-                return Err(Error::Index { op: "scatter_add", index: i, axis: ax, size: n });
+                return Err(Error::Index {
+                    op: "scatter_add",
+                    index: i,
+                    axis: ax,
+                    size: n,
+                });
             }
             rows.push(j as usize);
         }
         let mut vshape: Vec<usize> = self.shape()[..ax].to_vec();
         vshape.extend_from_slice(indices.shape());
         vshape.extend_from_slice(&self.shape()[ax + 1..]);
-        let vals = values.astype(self.dtype())?.broadcast_to(&vshape)?.ascontiguousarray()?;
+        let vals = values
+            .astype(self.dtype())?
+            .broadcast_to(&vshape)?
+            .ascontiguousarray()?;
         let outer: usize = self.shape()[..ax].iter().product();
         let inner: usize = self.shape()[ax + 1..].iter().product();
         if !self.is_c_contiguous() {
@@ -294,10 +401,21 @@ impl Array {
     pub fn take_along_axis(&self, indices: &Array, axis: isize) -> Result<Array> {
         let ax = layout::normalize_axis("take_along_axis", axis, self.ndim())?;
         if indices.ndim() != self.ndim() {
-            return Err(Error::shape("take_along_axis", format!("indices and array must have the same number of dimensions, found {} and {}", indices.ndim(), self.ndim())));
+            return Err(Error::shape(
+                "take_along_axis",
+                format!(
+                    "indices and array must have the same number of dimensions, found {} and {}",
+                    indices.ndim(),
+                    self.ndim()
+                ),
+            ));
         }
         if !indices.dtype().is_integer() {
-            return Err(Error::unsupported_dtype("take_along_axis", "integer indices", indices.dtype()));
+            return Err(Error::unsupported_dtype(
+                "take_along_axis",
+                "integer indices",
+                indices.dtype(),
+            ));
         }
         let mut a_shape = self.shape().to_vec();
         a_shape[ax] = 1;
@@ -308,13 +426,27 @@ impl Array {
         let mut a_strides = self.strides().to_vec();
         let axis_stride = a_strides[ax];
         a_strides[ax] = 0;
-        let a_b = layout::broadcast_strides("take_along_axis", &{ let mut s = self.shape().to_vec(); s[ax] = 1; s }, &a_strides, &shape)?;
+        let a_b = layout::broadcast_strides(
+            "take_along_axis",
+            &{
+                let mut s = self.shape().to_vec();
+                s[ax] = 1;
+                s
+            },
+            &a_strides,
+            &shape,
+        )?;
         let mut offsets = Vec::with_capacity(idx.len());
         let mut multi = vec![0usize; shape.len()];
         for &i in idx.iter() {
             let j = if i < 0 { i + n } else { i };
             if j < 0 || j >= n {
-                return Err(Error::Index { op: "take_along_axis", index: i, axis: ax, size: n as usize });
+                return Err(Error::Index {
+                    op: "take_along_axis",
+                    index: i,
+                    axis: ax,
+                    size: n as usize,
+                });
             }
             let mut off = j as isize * axis_stride;
             for d in 0..shape.len() {
@@ -343,10 +475,22 @@ mod tests {
     #[test]
     fn slices_follow_python_rules() {
         let a = Array::arange(10).unwrap();
-        assert_eq!(a.slice(&s![2..8;3]).unwrap().to_vec::<i64>().unwrap(), vec![2, 5]);
-        assert_eq!(a.slice(&s![-3..]).unwrap().to_vec::<i64>().unwrap(), vec![7, 8, 9]);
-        assert_eq!(a.slice(&s![8..2;-2]).unwrap().to_vec::<i64>().unwrap(), vec![8, 6, 4]);
-        assert_eq!(a.slice(&s![5..2]).unwrap().size(), 0);
+        assert_eq!(
+            a.slice(&s![2..8;3]).unwrap().to_vec::<i64>().unwrap(),
+            vec![2, 5]
+        );
+        assert_eq!(
+            a.slice(&s![-3..]).unwrap().to_vec::<i64>().unwrap(),
+            vec![7, 8, 9]
+        );
+        assert_eq!(
+            a.slice(&[SliceArg::range(8, 2, -2)])
+                .unwrap()
+                .to_vec::<i64>()
+                .unwrap(),
+            vec![8, 6, 4]
+        );
+        assert_eq!(a.slice(&[SliceArg::range(5, 2, 1)]).unwrap().size(), 0);
         let m = a.reshape(&[2, 5]).unwrap();
         let v = m.slice(&s![ELLIPSIS, 1]).unwrap();
         assert_eq!(v.to_vec::<i64>().unwrap(), vec![1, 6]);
@@ -358,7 +502,10 @@ mod tests {
     fn assign_at_writes_only_the_selection() {
         let mut a = Array::zeros(&[3, 3], DType::F32).unwrap();
         a.assign_at(&s![.., 1], &Array::scalar(5.0f32)).unwrap();
-        assert_eq!(a.to_vec::<f32>().unwrap(), vec![0., 5., 0., 0., 5., 0., 0., 5., 0.]);
+        assert_eq!(
+            a.to_vec::<f32>().unwrap(),
+            vec![0., 5., 0., 0., 5., 0., 0., 5., 0.]
+        );
     }
 
     #[test]

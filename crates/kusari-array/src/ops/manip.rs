@@ -20,7 +20,12 @@ pub enum PadMode {
 /// (NumPy's `_attempt_nocopy_reshape`).
 fn reshape_strides(shape: &[usize], strides: &[isize], new_shape: &[usize]) -> Option<Strides> {
     // Drop unit axes of the source; they put no constraint on the layout.
-    let (os, ost): (Vec<usize>, Vec<isize>) = shape.iter().zip(strides).filter(|(&d, _)| d != 1).map(|(&d, &s)| (d, s)).unzip();
+    let (os, ost): (Vec<usize>, Vec<isize>) = shape
+        .iter()
+        .zip(strides)
+        .filter(|(&d, _)| d != 1)
+        .map(|(&d, &s)| (d, s))
+        .unzip();
     let mut out: Strides = SmallVec::from_elem(0, new_shape.len());
     let (mut oi, mut oj, mut ni, mut nj) = (0usize, 1usize, 0usize, 1usize);
     let (on, nn) = (os.len(), new_shape.len());
@@ -75,7 +80,11 @@ impl Array {
             return Ok(self.clone());
         }
         if self.size() == 0 {
-            return Ok(self.view_with(new_shape.clone(), layout::c_strides(&new_shape), self.offset()));
+            return Ok(self.view_with(
+                new_shape.clone(),
+                layout::c_strides(&new_shape),
+                self.offset(),
+            ));
         }
         match reshape_strides(self.shape(), self.strides(), &new_shape) {
             Some(st) => Ok(self.view_with(new_shape, st, self.offset())),
@@ -100,22 +109,36 @@ impl Array {
         for (i, &d) in shape.iter().enumerate() {
             if d == -1 {
                 if unknown.replace(i).is_some() {
-                    return Err(Error::value("reshape", format!("can only specify one unknown dimension, found {shape:?}")));
+                    return Err(Error::value(
+                        "reshape",
+                        format!("can only specify one unknown dimension, found {shape:?}"),
+                    ));
                 }
             } else if d < 0 {
-                return Err(Error::value("reshape", format!("negative dimension {d} in {shape:?}")));
+                return Err(Error::value(
+                    "reshape",
+                    format!("negative dimension {d} in {shape:?}"),
+                ));
             } else {
-                known = known.checked_mul(d as usize).ok_or_else(|| Error::value("reshape", "shape too large"))?;
+                known = known
+                    .checked_mul(d as usize)
+                    .ok_or_else(|| Error::value("reshape", "shape too large"))?;
             }
         }
         let mut out: Shape = shape.iter().map(|&d| d.max(0) as usize).collect();
         if let Some(i) = unknown {
             if known == 0 || size % known != 0 {
-                return Err(Error::shape("reshape", format!("cannot reshape array of size {size} into shape {shape:?}")));
+                return Err(Error::shape(
+                    "reshape",
+                    format!("cannot reshape array of size {size} into shape {shape:?}"),
+                ));
             }
             out[i] = size / known;
         } else if known != size {
-            return Err(Error::shape("reshape", format!("cannot reshape array of size {size} into shape {shape:?}")));
+            return Err(Error::shape(
+                "reshape",
+                format!("cannot reshape array of size {size} into shape {shape:?}"),
+            ));
         }
         Ok(out)
     }
@@ -131,9 +154,17 @@ impl Array {
 
     /// Permutes the axes (a view); `None` reverses them.
     pub fn transpose(&self, axes: Option<&[isize]>) -> Result<Array> {
-        let Some(axes) = axes else { return Ok(self.t()) };
+        let Some(axes) = axes else {
+            return Ok(self.t());
+        };
         if axes.len() != self.ndim() {
-            return Err(Error::value("transpose", format!("axes {axes:?} don't match array of dimension {}", self.ndim())));
+            return Err(Error::value(
+                "transpose",
+                format!(
+                    "axes {axes:?} don't match array of dimension {}",
+                    self.ndim()
+                ),
+            ));
         }
         let perm = layout::normalize_axes("transpose", Some(axes), self.ndim())?;
         let shape = perm.iter().map(|&a| self.shape()[a]).collect();
@@ -143,7 +174,10 @@ impl Array {
 
     /// Interchanges two axes (a view).
     pub fn swapaxes(&self, a: isize, b: isize) -> Result<Array> {
-        let (a, b) = (layout::normalize_axis("swapaxes", a, self.ndim())?, layout::normalize_axis("swapaxes", b, self.ndim())?);
+        let (a, b) = (
+            layout::normalize_axis("swapaxes", a, self.ndim())?,
+            layout::normalize_axis("swapaxes", b, self.ndim())?,
+        );
         let mut shape: Shape = self.shape().into();
         let mut strides: Strides = self.strides().into();
         shape.swap(a, b);
@@ -172,7 +206,11 @@ impl Array {
         let a = layout::normalize_axis("expand_dims", axis, self.ndim() + 1)?;
         let mut shape: Shape = self.shape().into();
         let mut strides: Strides = self.strides().into();
-        let st = if a < self.ndim() { strides[a] * shape[a] as isize } else { 1 };
+        let st = if a < self.ndim() {
+            strides[a] * shape[a] as isize
+        } else {
+            1
+        };
         shape.insert(a, 1);
         strides.insert(a, st);
         Ok(self.view_with(shape, strides, self.offset()))
@@ -192,8 +230,14 @@ impl Array {
                 ax
             }
         };
-        let shape = (0..self.ndim()).filter(|i| !drop.contains(i)).map(|i| self.shape()[i]).collect();
-        let strides = (0..self.ndim()).filter(|i| !drop.contains(i)).map(|i| self.strides()[i]).collect();
+        let shape = (0..self.ndim())
+            .filter(|i| !drop.contains(i))
+            .map(|i| self.shape()[i])
+            .collect();
+        let strides = (0..self.ndim())
+            .filter(|i| !drop.contains(i))
+            .map(|i| self.strides()[i])
+            .collect();
         Ok(self.view_with(shape, strides, self.offset()))
     }
 
@@ -247,7 +291,10 @@ impl Array {
     pub fn repeat(&self, repeats: usize, axis: Option<isize>) -> Result<Array> {
         let (a, ax) = match axis {
             None => (self.ravel()?, 0),
-            Some(ax) => (self.clone(), layout::normalize_axis("repeat", ax, self.ndim())?),
+            Some(ax) => (
+                self.clone(),
+                layout::normalize_axis("repeat", ax, self.ndim())?,
+            ),
         };
         // Insert a broadcast axis after `ax`, then merge it.
         let mut shape: Vec<usize> = a.shape().to_vec();
@@ -263,17 +310,33 @@ impl Array {
     /// Pads each axis by `(before, after)` elements (NumPy's `pad`).
     pub fn pad(&self, widths: &[(usize, usize)], mode: PadMode) -> Result<Array> {
         if widths.len() != self.ndim() {
-            return Err(Error::value("pad", format!("expected {} (before, after) pairs, found {}", self.ndim(), widths.len())));
+            return Err(Error::value(
+                "pad",
+                format!(
+                    "expected {} (before, after) pairs, found {}",
+                    self.ndim(),
+                    widths.len()
+                ),
+            ));
         }
-        let out_shape: Vec<usize> = self.shape().iter().zip(widths).map(|(&d, &(b, a))| d + b + a).collect();
+        let out_shape: Vec<usize> = self
+            .shape()
+            .iter()
+            .zip(widths)
+            .map(|(&d, &(b, a))| d + b + a)
+            .collect();
         let fill = match mode {
             PadMode::Constant(v) => v,
             _ => 0.0,
         };
-        let mut out = Array::full(&out_shape, Scalar::Float(fill), self.dtype())?.to_device(self.device())?;
+        let mut out =
+            Array::full(&out_shape, Scalar::Float(fill), self.dtype())?.to_device(self.device())?;
         for (ax, (&d, &(b, a))) in self.shape().iter().zip(widths).enumerate() {
             if d == 0 && (b > 0 || a > 0) && mode != PadMode::Constant(fill) {
-                return Err(Error::value("pad", format!("cannot pad axis {ax} of size 0 with mode {mode:?}")));
+                return Err(Error::value(
+                    "pad",
+                    format!("cannot pad axis {ax} of size 0 with mode {mode:?}"),
+                ));
             }
             if mode == PadMode::Reflect && d == 1 && (b > 0 || a > 0) {
                 // NumPy reflects a single element onto itself.
@@ -281,19 +344,30 @@ impl Array {
             }
         }
         // Centre.
-        let centre: Vec<SliceArg> = widths.iter().zip(self.shape()).map(|(&(b, _), &d)| SliceArg::range(b as isize, (b + d) as isize, 1)).collect();
+        let centre: Vec<SliceArg> = widths
+            .iter()
+            .zip(self.shape())
+            .map(|(&(b, _), &d)| SliceArg::range(b as isize, (b + d) as isize, 1))
+            .collect();
         out.assign_at(&centre, self)?;
         if let PadMode::Constant(_) = mode {
             return Ok(out);
         }
         // Fill borders axis by axis, each pass reading the already-padded previous axes.
-        for ax in 0..self.ndim() {
-            let (b, a) = widths[ax];
+        for (ax, &(b, a)) in widths.iter().enumerate() {
             let d = self.shape()[ax] as isize;
             let n = out.shape()[ax] as isize;
             let nd = out.ndim();
             let sel = |i: isize| -> Vec<SliceArg> {
-                (0..nd).map(|k| if k == ax { SliceArg::range(i, i + 1, 1) } else { SliceArg::full() }).collect()
+                (0..nd)
+                    .map(|k| {
+                        if k == ax {
+                            SliceArg::range(i, i + 1, 1)
+                        } else {
+                            SliceArg::full()
+                        }
+                    })
+                    .collect()
             };
             for i in 0..b as isize {
                 // Position i (before), distance from the first real element.
@@ -328,16 +402,25 @@ fn reflect_index(dist: isize, d: isize) -> isize {
     }
     let period = 2 * (d - 1);
     let m = dist % period;
-    if m <= d - 1 { m } else { period - m }
+    if m < d {
+        m
+    } else {
+        period - m
+    }
 }
 
 use crate::ops::index::SliceArg;
 
 /// Joins arrays along an existing axis (NumPy's `concatenate`).
 pub fn concatenate(arrays: &[&Array], axis: isize) -> Result<Array> {
-    let first = arrays.first().ok_or_else(|| Error::value("concatenate", "need at least one array to concatenate"))?;
+    let first = arrays
+        .first()
+        .ok_or_else(|| Error::value("concatenate", "need at least one array to concatenate"))?;
     if first.ndim() == 0 {
-        return Err(Error::value("concatenate", "zero-dimensional arrays cannot be concatenated"));
+        return Err(Error::value(
+            "concatenate",
+            "zero-dimensional arrays cannot be concatenated",
+        ));
     }
     let ax = layout::normalize_axis("concatenate", axis, first.ndim())?;
     let mut dtype = first.dtype();
@@ -361,7 +444,15 @@ pub fn concatenate(arrays: &[&Array], axis: isize) -> Result<Array> {
     let mut start = 0isize;
     for a in arrays {
         let len = a.shape()[ax] as isize;
-        let sel: Vec<SliceArg> = (0..shape.len()).map(|k| if k == ax { SliceArg::range(start, start + len, 1) } else { SliceArg::full() }).collect();
+        let sel: Vec<SliceArg> = (0..shape.len())
+            .map(|k| {
+                if k == ax {
+                    SliceArg::range(start, start + len, 1)
+                } else {
+                    SliceArg::full()
+                }
+            })
+            .collect();
         out.assign_at(&sel, a)?;
         start += len;
     }
@@ -370,13 +461,18 @@ pub fn concatenate(arrays: &[&Array], axis: isize) -> Result<Array> {
 
 /// Joins arrays along a new axis (NumPy's `stack`).
 pub fn stack(arrays: &[&Array], axis: isize) -> Result<Array> {
-    let first = arrays.first().ok_or_else(|| Error::value("stack", "need at least one array to stack"))?;
+    let first = arrays
+        .first()
+        .ok_or_else(|| Error::value("stack", "need at least one array to stack"))?;
     for (i, a) in arrays.iter().enumerate() {
         if a.shape() != first.shape() {
             return Err(Error::shape("stack", format!("all input arrays must have the same shape, but the array at index 0 has shape {:?} and the array at index {i} has shape {:?}", first.shape(), a.shape())));
         }
     }
-    let expanded: Vec<Array> = arrays.iter().map(|a| a.expand_dims(axis)).collect::<Result<_>>()?;
+    let expanded: Vec<Array> = arrays
+        .iter()
+        .map(|a| a.expand_dims(axis))
+        .collect::<Result<_>>()?;
     let refs: Vec<&Array> = expanded.iter().collect();
     concatenate(&refs, axis)
 }
@@ -394,7 +490,10 @@ pub fn split(a: &Array, sections: usize, axis: isize) -> Result<Vec<Array>> {
 pub fn array_split(a: &Array, sections: usize, axis: isize) -> Result<Vec<Array>> {
     let ax = layout::normalize_axis("array_split", axis, a.ndim())?;
     if sections == 0 {
-        return Err(Error::value("array_split", "number of sections must be larger than 0"));
+        return Err(Error::value(
+            "array_split",
+            "number of sections must be larger than 0",
+        ));
     }
     let n = a.shape()[ax];
     let (each, extra) = (n / sections, n % sections);
@@ -422,7 +521,15 @@ fn split_at_bounds(a: &Array, ax: usize, bounds: &[usize]) -> Result<Vec<Array>>
     bounds
         .windows(2)
         .map(|w| {
-            let sel: Vec<SliceArg> = (0..a.ndim()).map(|k| if k == ax { SliceArg::range(w[0] as isize, w[1] as isize, 1) } else { SliceArg::full() }).collect();
+            let sel: Vec<SliceArg> = (0..a.ndim())
+                .map(|k| {
+                    if k == ax {
+                        SliceArg::range(w[0] as isize, w[1] as isize, 1)
+                    } else {
+                        SliceArg::full()
+                    }
+                })
+                .collect();
             a.slice(&sel)
         })
         .collect()
@@ -440,7 +547,11 @@ mod tests {
         let t = a.t();
         let r = t.reshape(&[4, 6]).unwrap();
         assert!(!r.shares_storage(&a));
-        let f = a.transpose(Some(&[0, 2, 1])).unwrap().reshape(&[2, 12]).unwrap();
+        let f = a
+            .transpose(Some(&[0, 2, 1]))
+            .unwrap()
+            .reshape(&[2, 12])
+            .unwrap();
         assert_eq!(f.get::<i64>(&[0, 1]).unwrap(), 4);
     }
 

@@ -688,7 +688,11 @@ impl Array {
         ufunc::unary(UnaryOp::Negative, self)
     }
     /// NumPy's `clip(self, lo, hi)`.
-    pub fn clip<'a>(&'a self, lo: impl Into<Operand<'a>>, hi: impl Into<Operand<'a>>) -> Result<Array> {
+    pub fn clip<'a>(
+        &'a self,
+        lo: impl Into<Operand<'a>>,
+        hi: impl Into<Operand<'a>>,
+    ) -> Result<Array> {
         ufunc::clip(self, lo, hi)
     }
 }

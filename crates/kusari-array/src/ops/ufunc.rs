@@ -44,22 +44,82 @@ impl std::fmt::Debug for Array {
 #[allow(missing_docs)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum UnaryOp {
-    Negative, Positive, Absolute, Sign, Square, Reciprocal,
-    Exp, Exp2, Log, Log1p, Expm1, Log2, Log10, Sqrt, Rsqrt, Cbrt,
-    Sin, Cos, Tan, Arcsin, Arccos, Arctan, Sinh, Cosh, Tanh, Arcsinh, Arccosh, Arctanh,
-    Floor, Ceil, Trunc, Rint, Deg2rad, Rad2deg, Sigmoid,
-    IsNan, IsInf, IsFinite, Signbit, LogicalNot, Invert,
+    Negative,
+    Positive,
+    Absolute,
+    Sign,
+    Square,
+    Reciprocal,
+    Exp,
+    Exp2,
+    Log,
+    Log1p,
+    Expm1,
+    Log2,
+    Log10,
+    Sqrt,
+    Rsqrt,
+    Cbrt,
+    Sin,
+    Cos,
+    Tan,
+    Arcsin,
+    Arccos,
+    Arctan,
+    Sinh,
+    Cosh,
+    Tanh,
+    Arcsinh,
+    Arccosh,
+    Arctanh,
+    Floor,
+    Ceil,
+    Trunc,
+    Rint,
+    Deg2rad,
+    Rad2deg,
+    Sigmoid,
+    IsNan,
+    IsInf,
+    IsFinite,
+    Signbit,
+    LogicalNot,
+    Invert,
 }
 
 /// Elementwise operations of two arguments.
 #[allow(missing_docs)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BinaryOp {
-    Add, Subtract, Multiply, TrueDivide, FloorDivide, Remainder, Power,
-    Maximum, Minimum, Fmax, Fmin, Arctan2, Hypot, Copysign, Logaddexp,
-    Equal, NotEqual, Less, LessEqual, Greater, GreaterEqual,
-    LogicalAnd, LogicalOr, LogicalXor,
-    BitwiseAnd, BitwiseOr, BitwiseXor, LeftShift, RightShift,
+    Add,
+    Subtract,
+    Multiply,
+    TrueDivide,
+    FloorDivide,
+    Remainder,
+    Power,
+    Maximum,
+    Minimum,
+    Fmax,
+    Fmin,
+    Arctan2,
+    Hypot,
+    Copysign,
+    Logaddexp,
+    Equal,
+    NotEqual,
+    Less,
+    LessEqual,
+    Greater,
+    GreaterEqual,
+    LogicalAnd,
+    LogicalOr,
+    LogicalXor,
+    BitwiseAnd,
+    BitwiseOr,
+    BitwiseXor,
+    LeftShift,
+    RightShift,
 }
 
 impl UnaryOp {
@@ -67,14 +127,47 @@ impl UnaryOp {
     pub fn name(self) -> &'static str {
         use UnaryOp::*;
         match self {
-            Negative => "negative", Positive => "positive", Absolute => "absolute", Sign => "sign", Square => "square",
-            Reciprocal => "reciprocal", Exp => "exp", Exp2 => "exp2", Log => "log", Log1p => "log1p", Expm1 => "expm1",
-            Log2 => "log2", Log10 => "log10", Sqrt => "sqrt", Rsqrt => "rsqrt", Cbrt => "cbrt", Sin => "sin", Cos => "cos",
-            Tan => "tan", Arcsin => "arcsin", Arccos => "arccos", Arctan => "arctan", Sinh => "sinh", Cosh => "cosh",
-            Tanh => "tanh", Arcsinh => "arcsinh", Arccosh => "arccosh", Arctanh => "arctanh", Floor => "floor",
-            Ceil => "ceil", Trunc => "trunc", Rint => "rint", Deg2rad => "deg2rad", Rad2deg => "rad2deg",
-            Sigmoid => "sigmoid", IsNan => "isnan", IsInf => "isinf", IsFinite => "isfinite", Signbit => "signbit",
-            LogicalNot => "logical_not", Invert => "invert",
+            Negative => "negative",
+            Positive => "positive",
+            Absolute => "absolute",
+            Sign => "sign",
+            Square => "square",
+            Reciprocal => "reciprocal",
+            Exp => "exp",
+            Exp2 => "exp2",
+            Log => "log",
+            Log1p => "log1p",
+            Expm1 => "expm1",
+            Log2 => "log2",
+            Log10 => "log10",
+            Sqrt => "sqrt",
+            Rsqrt => "rsqrt",
+            Cbrt => "cbrt",
+            Sin => "sin",
+            Cos => "cos",
+            Tan => "tan",
+            Arcsin => "arcsin",
+            Arccos => "arccos",
+            Arctan => "arctan",
+            Sinh => "sinh",
+            Cosh => "cosh",
+            Tanh => "tanh",
+            Arcsinh => "arcsinh",
+            Arccosh => "arccosh",
+            Arctanh => "arctanh",
+            Floor => "floor",
+            Ceil => "ceil",
+            Trunc => "trunc",
+            Rint => "rint",
+            Deg2rad => "deg2rad",
+            Rad2deg => "rad2deg",
+            Sigmoid => "sigmoid",
+            IsNan => "isnan",
+            IsInf => "isinf",
+            IsFinite => "isfinite",
+            Signbit => "signbit",
+            LogicalNot => "logical_not",
+            Invert => "invert",
         }
     }
 
@@ -86,12 +179,20 @@ impl UnaryOp {
             LogicalNot => (DType::Bool, DType::Bool),
             Invert => {
                 if dtype.is_float() {
-                    return Err(Error::unsupported_dtype(self.name(), "an integer or bool dtype", dtype));
+                    return Err(Error::unsupported_dtype(
+                        self.name(),
+                        "an integer or bool dtype",
+                        dtype,
+                    ));
                 }
                 (dtype, dtype)
             }
             Negative | Sign if dtype == DType::Bool => {
-                return Err(Error::unsupported_dtype(self.name(), "a numeric dtype (use logical_not for bool)", dtype))
+                return Err(Error::unsupported_dtype(
+                    self.name(),
+                    "a numeric dtype (use logical_not for bool)",
+                    dtype,
+                ))
             }
             Positive | Absolute if dtype == DType::Bool => (DType::Bool, DType::Bool),
             Square | Reciprocal if dtype == DType::Bool => (DType::I8, DType::I8),
@@ -111,14 +212,35 @@ impl BinaryOp {
     pub fn name(self) -> &'static str {
         use BinaryOp::*;
         match self {
-            Add => "add", Subtract => "subtract", Multiply => "multiply", TrueDivide => "true_divide",
-            FloorDivide => "floor_divide", Remainder => "remainder", Power => "power", Maximum => "maximum",
-            Minimum => "minimum", Fmax => "fmax", Fmin => "fmin", Arctan2 => "arctan2", Hypot => "hypot",
-            Copysign => "copysign", Logaddexp => "logaddexp", Equal => "equal", NotEqual => "not_equal",
-            Less => "less", LessEqual => "less_equal", Greater => "greater", GreaterEqual => "greater_equal",
-            LogicalAnd => "logical_and", LogicalOr => "logical_or", LogicalXor => "logical_xor",
-            BitwiseAnd => "bitwise_and", BitwiseOr => "bitwise_or", BitwiseXor => "bitwise_xor",
-            LeftShift => "left_shift", RightShift => "right_shift",
+            Add => "add",
+            Subtract => "subtract",
+            Multiply => "multiply",
+            TrueDivide => "true_divide",
+            FloorDivide => "floor_divide",
+            Remainder => "remainder",
+            Power => "power",
+            Maximum => "maximum",
+            Minimum => "minimum",
+            Fmax => "fmax",
+            Fmin => "fmin",
+            Arctan2 => "arctan2",
+            Hypot => "hypot",
+            Copysign => "copysign",
+            Logaddexp => "logaddexp",
+            Equal => "equal",
+            NotEqual => "not_equal",
+            Less => "less",
+            LessEqual => "less_equal",
+            Greater => "greater",
+            GreaterEqual => "greater_equal",
+            LogicalAnd => "logical_and",
+            LogicalOr => "logical_or",
+            LogicalXor => "logical_xor",
+            BitwiseAnd => "bitwise_and",
+            BitwiseOr => "bitwise_or",
+            BitwiseXor => "bitwise_xor",
+            LeftShift => "left_shift",
+            RightShift => "right_shift",
         }
     }
 
@@ -128,17 +250,26 @@ impl BinaryOp {
         use BinaryOp::*;
         let b = common == DType::Bool;
         Ok(match self {
-            Equal | NotEqual | Less | LessEqual | Greater | GreaterEqual => (self, common, DType::Bool),
+            Equal | NotEqual | Less | LessEqual | Greater | GreaterEqual => {
+                (self, common, DType::Bool)
+            }
             LogicalAnd | LogicalOr | LogicalXor => (self, DType::Bool, DType::Bool),
             Add | Maximum | Fmax if b => (LogicalOr, DType::Bool, DType::Bool),
             Multiply | Minimum | Fmin if b => (LogicalAnd, DType::Bool, DType::Bool),
             Subtract if b => {
-                return Err(Error::dtype("subtract", "the boolean subtract is not supported, use bitwise_xor or logical_xor"))
+                return Err(Error::dtype(
+                    "subtract",
+                    "the boolean subtract is not supported, use bitwise_xor or logical_xor",
+                ))
             }
             FloorDivide | Remainder | Power if b => (self, DType::I8, DType::I8),
             BitwiseAnd | BitwiseOr | BitwiseXor | LeftShift | RightShift => {
                 if common.is_float() {
-                    return Err(Error::unsupported_dtype(self.name(), "integer or bool inputs", common));
+                    return Err(Error::unsupported_dtype(
+                        self.name(),
+                        "integer or bool inputs",
+                        common,
+                    ));
                 }
                 (self, common, common)
             }
@@ -183,8 +314,17 @@ pub fn result_type<'a>(a: impl Into<Operand<'a>>, b: impl Into<Operand<'a>>) -> 
 }
 
 /// Broadcast view of `a` at `shape`, cast to `dtype` (copying only when the dtype differs).
-pub(crate) fn prepared(op: &'static str, a: &Array, dtype: DType, shape: &[usize]) -> Result<Array> {
-    let a = if a.dtype() == dtype { a.clone() } else { a.astype(dtype)? };
+pub(crate) fn prepared(
+    op: &'static str,
+    a: &Array,
+    dtype: DType,
+    shape: &[usize],
+) -> Result<Array> {
+    let a = if a.dtype() == dtype {
+        a.clone()
+    } else {
+        a.astype(dtype)?
+    };
     let strides = layout::broadcast_strides(op, a.shape(), a.strides(), shape)?;
     Ok(a.view_with(shape.into(), strides, a.offset()))
 }
@@ -198,11 +338,20 @@ pub(crate) fn alloc_like_inputs(dtype: DType, shape: &[usize], inputs: &[&Array]
         .collect::<Result<_>>()?;
     let views: Vec<&[isize]> = strides.iter().map(|s| &s[..]).collect();
     let device = inputs.first().map(|x| x.device()).unwrap_or_default();
-    Array::uninit_with_strides(dtype, shape, layout::iter_order_strides(shape, &views), device)
+    Array::uninit_with_strides(
+        dtype,
+        shape,
+        layout::iter_order_strides(shape, &views),
+        device,
+    )
 }
 
 /// Applies a binary ufunc, allocating the result.
-pub fn binary<'a>(op: BinaryOp, a: impl Into<Operand<'a>>, b: impl Into<Operand<'a>>) -> Result<Array> {
+pub fn binary<'a>(
+    op: BinaryOp,
+    a: impl Into<Operand<'a>>,
+    b: impl Into<Operand<'a>>,
+) -> Result<Array> {
     let (a, b) = (a.into(), b.into());
     let x = materialize(a, operand_dtype(&b))?;
     let y = materialize(b, Some(x.dtype()))?;
@@ -238,17 +387,34 @@ pub fn can_cast_same_kind(from: DType, to: DType) -> bool {
 
 fn check_out(op: &'static str, result: DType, shape: &[usize], out: &Array) -> Result<()> {
     if out.shape() != shape {
-        return Err(Error::shape(op, format!("output of shape {:?} does not match the broadcast shape {shape:?}", out.shape())));
+        return Err(Error::shape(
+            op,
+            format!(
+                "output of shape {:?} does not match the broadcast shape {shape:?}",
+                out.shape()
+            ),
+        ));
     }
     if !can_cast_same_kind(result, out.dtype()) {
-        return Err(Error::dtype(op, format!("cannot cast the result from {result} to the output's {} under the same_kind rule", out.dtype())));
+        return Err(Error::dtype(
+            op,
+            format!(
+                "cannot cast the result from {result} to the output's {} under the same_kind rule",
+                out.dtype()
+            ),
+        ));
     }
     Ok(())
 }
 
 /// Applies a binary ufunc into an existing array (NumPy's `out=`), casting the
 /// result to `out`'s dtype under the `same_kind` rule.
-pub fn binary_out<'a>(op: BinaryOp, a: impl Into<Operand<'a>>, b: impl Into<Operand<'a>>, out: &mut Array) -> Result<()> {
+pub fn binary_out<'a>(
+    op: BinaryOp,
+    a: impl Into<Operand<'a>>,
+    b: impl Into<Operand<'a>>,
+    out: &mut Array,
+) -> Result<()> {
     let (a, b) = (a.into(), b.into());
     let x = materialize(a, operand_dtype(&b))?;
     let y = materialize(b, Some(x.dtype()))?;
@@ -267,7 +433,11 @@ pub fn binary_out<'a>(op: BinaryOp, a: impl Into<Operand<'a>>, b: impl Into<Oper
 
 /// Applies a binary ufunc in place: `target = op(target, b)` (what `+=` does).
 /// Writes into `target`'s buffer when nothing else shares it.
-pub fn binary_inplace<'a>(op: BinaryOp, target: &mut Array, b: impl Into<Operand<'a>>) -> Result<()> {
+pub fn binary_inplace<'a>(
+    op: BinaryOp,
+    target: &mut Array,
+    b: impl Into<Operand<'a>>,
+) -> Result<()> {
     let b = b.into();
     let y = materialize(b, Some(target.dtype()))?;
     let shape = layout::broadcast_shapes(op.name(), target.shape(), y.shape())?;
@@ -309,7 +479,11 @@ pub fn unary_out(op: UnaryOp, a: &Array, out: &mut Array) -> Result<()> {
 }
 
 /// NumPy's `where(cond, x, y)`: elements of `x` where `cond` is true, else of `y`.
-pub fn where_<'a>(cond: &Array, x: impl Into<Operand<'a>>, y: impl Into<Operand<'a>>) -> Result<Array> {
+pub fn where_<'a>(
+    cond: &Array,
+    x: impl Into<Operand<'a>>,
+    y: impl Into<Operand<'a>>,
+) -> Result<Array> {
     let (x, y) = (x.into(), y.into());
     let xa = materialize(x, operand_dtype(&y))?;
     let ya = materialize(y, Some(xa.dtype()))?;
@@ -326,7 +500,11 @@ pub fn where_<'a>(cond: &Array, x: impl Into<Operand<'a>>, y: impl Into<Operand<
 }
 
 /// NumPy's `clip(a, a_min, a_max)`.
-pub fn clip<'a>(a: &Array, lo: impl Into<Operand<'a>>, hi: impl Into<Operand<'a>>) -> Result<Array> {
+pub fn clip<'a>(
+    a: &Array,
+    lo: impl Into<Operand<'a>>,
+    hi: impl Into<Operand<'a>>,
+) -> Result<Array> {
     let lo = materialize(lo.into(), Some(a.dtype()))?;
     let hi = materialize(hi.into(), Some(a.dtype()))?;
     let dtype = a.dtype().promote(lo.dtype()).promote(hi.dtype());

@@ -14,7 +14,8 @@ use serde_json::Value;
 /// A fixture file, parsed.
 pub fn fixture(name: &str) -> Value {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {path}: {e} (run scripts/gen_numpy_fixtures.py)"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {path}: {e} (run scripts/gen_numpy_fixtures.py)"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {path}: {e}"))
 }
 
@@ -55,18 +56,26 @@ impl Report {
     }
 
     /// Runs one case; a kusari panic counts as a failure of that case only.
-    pub fn check(&mut self, case: impl FnOnce() -> String, run: impl FnOnce() -> Result<(), String>) {
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|p| {
-            let msg = p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            Err(format!("kusari panicked: {msg}"))
-        });
+    pub fn check(
+        &mut self,
+        case: impl FnOnce() -> String,
+        run: impl FnOnce() -> Result<(), String>,
+    ) {
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|p| {
+                let msg = p
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
+                Err(format!("kusari panicked: {msg}"))
+            });
         match result {
             Ok(()) => self.passed += 1,
-            Err(why) => self.failures.push(format!("{}\n    {}", case(), why.replace('\n', "\n    "))),
+            Err(why) => {
+                self.failures
+                    .push(format!("{}\n    {}", case(), why.replace('\n', "\n    ")))
+            }
         }
     }
 
@@ -77,7 +86,10 @@ impl Report {
             return;
         }
         let n = self.failures.len();
-        let mut msg = format!("{what}: {n} of {} cases differ from NumPy:\n", n + self.passed);
+        let mut msg = format!(
+            "{what}: {n} of {} cases differ from NumPy:\n",
+            n + self.passed
+        );
         for f in &self.failures {
             msg.push_str("- ");
             msg.push_str(f);
@@ -118,11 +130,19 @@ fn json_i64(v: &Value) -> i64 {
 }
 
 pub fn usizes(v: &Value) -> Vec<usize> {
-    v.as_array().expect("list").iter().map(|x| x.as_u64().expect("usize") as usize).collect()
+    v.as_array()
+        .expect("list")
+        .iter()
+        .map(|x| x.as_u64().expect("usize") as usize)
+        .collect()
 }
 
 pub fn isizes(v: &Value) -> Vec<isize> {
-    v.as_array().expect("list").iter().map(|x| x.as_i64().expect("isize") as isize).collect()
+    v.as_array()
+        .expect("list")
+        .iter()
+        .map(|x| x.as_i64().expect("isize") as isize)
+        .collect()
 }
 
 /// An optional axis: `null` or an integer.
@@ -136,7 +156,10 @@ pub fn array(v: &Value) -> Array {
     let shape = usizes(&v["shape"]);
     let data = v["data"].as_array().expect("data");
     let a = if dtype == DType::Bool {
-        Array::from_vec(data.iter().map(|x| x.as_bool().expect("bool")).collect(), &shape)
+        Array::from_vec(
+            data.iter().map(|x| x.as_bool().expect("bool")).collect(),
+            &shape,
+        )
     } else if dtype.is_integer() {
         Array::from_vec(data.iter().map(json_i64).collect::<Vec<i64>>(), &shape)
     } else {
@@ -152,11 +175,17 @@ pub fn slice_arg(v: &Value) -> SliceArg {
     match v {
         Value::String(s) if s == "newaxis" => NEWAXIS,
         Value::String(s) if s == "..." => ELLIPSIS,
-        Value::Object(o) if o.contains_key("i") => SliceArg::Index(o["i"].as_i64().unwrap() as isize),
+        Value::Object(o) if o.contains_key("i") => {
+            SliceArg::Index(o["i"].as_i64().unwrap() as isize)
+        }
         Value::Object(o) => {
             let s = o["s"].as_array().unwrap();
             let get = |i: usize| s[i].as_i64().map(|x| x as isize);
-            SliceArg::Range { start: get(0), stop: get(1), step: get(2).unwrap_or(1) }
+            SliceArg::Range {
+                start: get(0),
+                stop: get(1),
+                step: get(2).unwrap_or(1),
+            }
         }
         other => panic!("bad index item {other}"),
     }
@@ -188,7 +217,8 @@ pub fn input(v: &Value) -> Result<Array, String> {
         a = r.map_err(|e| format!("building the input with {step}: {e}"))?;
     }
     if let Some(want) = v.get("input") {
-        check_layout(want, &a).map_err(|e| format!("kusari's rebuilt input differs from NumPy's: {e}"))?;
+        check_layout(want, &a)
+            .map_err(|e| format!("kusari's rebuilt input differs from NumPy's: {e}"))?;
     }
     Ok(a)
 }
@@ -294,7 +324,10 @@ pub fn check_array(want: &Value, got: &Array) -> Result<(), String> {
     if wshape != got.shape() {
         errs.push(format!("shape: numpy {wshape:?}, kusari {:?}", got.shape()));
     }
-    for (key, flag) in [("c_contiguous", got.is_c_contiguous()), ("f_contiguous", got.is_f_contiguous())] {
+    for (key, flag) in [
+        ("c_contiguous", got.is_c_contiguous()),
+        ("f_contiguous", got.is_f_contiguous()),
+    ] {
         if let Some(w) = want.get(key).and_then(Value::as_bool) {
             if w != flag {
                 errs.push(format!("{key}: numpy {w}, kusari {flag}"));
@@ -307,7 +340,10 @@ pub fn check_array(want: &Value, got: &Array) -> Result<(), String> {
         if got.size() > 0 && ws.len() == got.ndim() {
             let differs = (0..ws.len()).any(|i| got.shape()[i] > 1 && ws[i] != got.strides()[i]);
             if differs {
-                errs.push(format!("strides (elements): numpy {ws:?}, kusari {:?}", got.strides()));
+                errs.push(format!(
+                    "strides (elements): numpy {ws:?}, kusari {:?}",
+                    got.strides()
+                ));
             }
         }
     }
@@ -319,7 +355,12 @@ pub fn check_array(want: &Value, got: &Array) -> Result<(), String> {
     if errs.is_empty() {
         Ok(())
     } else {
-        Err(format!("{}\n  numpy:  {}\n  kusari: {}", errs.join("; "), brief(want), show(got)))
+        Err(format!(
+            "{}\n  numpy:  {}\n  kusari: {}",
+            errs.join("; "),
+            brief(want),
+            show(got)
+        ))
     }
 }
 
@@ -333,18 +374,27 @@ pub fn check_values(want: &Value, got: &Array) -> Result<(), String> {
     let dtype = got.dtype();
     let bad: Vec<usize> = if dtype == DType::Bool {
         let g = got.to_vec::<bool>().map_err(|e| e.to_string())?;
-        (0..g.len()).filter(|&i| data[i].as_bool() != Some(g[i])).collect()
+        (0..g.len())
+            .filter(|&i| data[i].as_bool() != Some(g[i]))
+            .collect()
     } else if dtype.is_integer() {
         let g = got.to_vec::<i64>().map_err(|e| e.to_string())?;
-        (0..g.len()).filter(|&i| data[i].as_i64() != Some(g[i])).collect()
+        (0..g.len())
+            .filter(|&i| data[i].as_i64() != Some(g[i]))
+            .collect()
     } else {
         let g = got.to_vec::<f64>().map_err(|e| e.to_string())?;
-        (0..g.len()).filter(|&i| !float_close(json_f64(&data[i]), g[i], dtype)).collect()
+        (0..g.len())
+            .filter(|&i| !float_close(json_f64(&data[i]), g[i], dtype))
+            .collect()
     };
     if bad.is_empty() {
         Ok(())
     } else {
-        Err(format!("values differ at flat positions {:?}", &bad[..bad.len().min(12)]))
+        Err(format!(
+            "values differ at flat positions {:?}",
+            &bad[..bad.len().min(12)]
+        ))
     }
 }
 
@@ -357,7 +407,10 @@ pub fn check_layout(want: &Value, got: &Array) -> Result<(), String> {
     if usizes(&w["shape"]) != got.shape() {
         errs.push(format!("shape {:?} vs {:?}", w["shape"], got.shape()));
     }
-    for (key, flag) in [("c_contiguous", got.is_c_contiguous()), ("f_contiguous", got.is_f_contiguous())] {
+    for (key, flag) in [
+        ("c_contiguous", got.is_c_contiguous()),
+        ("f_contiguous", got.is_f_contiguous()),
+    ] {
         if w[key].as_bool() != Some(flag) {
             errs.push(format!("{key}: numpy {}, kusari {flag}", w[key]));
         }
@@ -379,22 +432,37 @@ pub fn check_layout(want: &Value, got: &Array) -> Result<(), String> {
 pub fn check_outcome(want: &Value, got: kusari_array::Result<Array>) -> Result<(), String> {
     match (want.get("error"), got) {
         (Some(_), Err(_)) => Ok(()),
-        (Some(e), Ok(a)) => Err(format!("numpy raised {e} ({}), kusari returned {}", want["message"], show(&a))),
+        (Some(e), Ok(a)) => Err(format!(
+            "numpy raised {e} ({}), kusari returned {}",
+            want["message"],
+            show(&a)
+        )),
         (None, Err(e)) => Err(format!("kusari failed: {e}\n  numpy: {}", brief(want))),
         (None, Ok(a)) => check_array(want, &a),
     }
 }
 
 /// Like [`check_outcome`] for operations that return several arrays.
-pub fn check_list_outcome(want: &Value, got: kusari_array::Result<Vec<Array>>) -> Result<(), String> {
+pub fn check_list_outcome(
+    want: &Value,
+    got: kusari_array::Result<Vec<Array>>,
+) -> Result<(), String> {
     match (want.get("error"), got) {
         (Some(_), Err(_)) => Ok(()),
-        (Some(e), Ok(v)) => Err(format!("numpy raised {e} ({}), kusari returned {} arrays", want["message"], v.len())),
+        (Some(e), Ok(v)) => Err(format!(
+            "numpy raised {e} ({}), kusari returned {} arrays",
+            want["message"],
+            v.len()
+        )),
         (None, Err(e)) => Err(format!("kusari failed: {e}\n  numpy: {}", brief(want))),
         (None, Ok(v)) => {
             let w = want["list"].as_array().unwrap();
             if w.len() != v.len() {
-                return Err(format!("numpy returned {} arrays, kusari {}", w.len(), v.len()));
+                return Err(format!(
+                    "numpy returned {} arrays, kusari {}",
+                    w.len(),
+                    v.len()
+                ));
             }
             for (i, (wa, ga)) in w.iter().zip(&v).enumerate() {
                 check_array(wa, ga).map_err(|e| format!("array {i}: {e}"))?;

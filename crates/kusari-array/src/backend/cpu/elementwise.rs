@@ -3,6 +3,9 @@
 //! serves all dtypes; each `match` arm instantiates its own loop so the
 //! compiler inlines and vectorizes the operation.
 
+// `x < y` on bools is the intended NumPy comparison in the generic kernels.
+#![allow(clippy::bool_comparison)]
+
 use super::strided::{map1, map2, map3};
 use super::OutView;
 use crate::ops::ufunc::{BinaryOp, UnaryOp};
@@ -33,6 +36,7 @@ pub(crate) trait Num: Element {
 
 macro_rules! int_num {
     ($($t:ty),*) => {$(
+        #[allow(unused_comparisons)]
         impl Num for $t {
             #[inline(always)] fn add(self, o: Self) -> Self { self.wrapping_add(o) }
             #[inline(always)] fn sub(self, o: Self) -> Self { self.wrapping_sub(o) }
@@ -83,14 +87,50 @@ pub(crate) trait Float: Num {
 }
 
 /// `f32`/`f64` math used by [`Float`].
-pub(crate) trait CalcFloat: Copy + PartialOrd + std::ops::Add<Output = Self> + std::ops::Sub<Output = Self> + std::ops::Mul<Output = Self> + std::ops::Div<Output = Self> + std::ops::Rem<Output = Self> + std::ops::Neg<Output = Self> {
-    fn abs(self) -> Self; fn exp(self) -> Self; fn exp2(self) -> Self; fn ln(self) -> Self; fn ln_1p(self) -> Self; fn exp_m1(self) -> Self;
-    fn log2(self) -> Self; fn log10(self) -> Self; fn sqrt(self) -> Self; fn cbrt(self) -> Self;
-    fn sin(self) -> Self; fn cos(self) -> Self; fn tan(self) -> Self; fn asin(self) -> Self; fn acos(self) -> Self; fn atan(self) -> Self;
-    fn sinh(self) -> Self; fn cosh(self) -> Self; fn tanh(self) -> Self; fn asinh(self) -> Self; fn acosh(self) -> Self; fn atanh(self) -> Self;
-    fn floor(self) -> Self; fn ceil(self) -> Self; fn trunc(self) -> Self; fn round_ties_even(self) -> Self;
-    fn atan2(self, o: Self) -> Self; fn hypot(self, o: Self) -> Self; fn powf(self, o: Self) -> Self; fn copysign(self, o: Self) -> Self;
-    fn is_nan(self) -> bool; fn is_infinite(self) -> bool; fn is_finite(self) -> bool; fn is_sign_negative(self) -> bool;
+pub(crate) trait CalcFloat:
+    Copy
+    + PartialOrd
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + std::ops::Div<Output = Self>
+    + std::ops::Rem<Output = Self>
+    + std::ops::Neg<Output = Self>
+{
+    fn abs(self) -> Self;
+    fn exp(self) -> Self;
+    fn exp2(self) -> Self;
+    fn ln(self) -> Self;
+    fn ln_1p(self) -> Self;
+    fn exp_m1(self) -> Self;
+    fn log2(self) -> Self;
+    fn log10(self) -> Self;
+    fn sqrt(self) -> Self;
+    fn cbrt(self) -> Self;
+    fn sin(self) -> Self;
+    fn cos(self) -> Self;
+    fn tan(self) -> Self;
+    fn asin(self) -> Self;
+    fn acos(self) -> Self;
+    fn atan(self) -> Self;
+    fn sinh(self) -> Self;
+    fn cosh(self) -> Self;
+    fn tanh(self) -> Self;
+    fn asinh(self) -> Self;
+    fn acosh(self) -> Self;
+    fn atanh(self) -> Self;
+    fn floor(self) -> Self;
+    fn ceil(self) -> Self;
+    fn trunc(self) -> Self;
+    fn round_ties_even(self) -> Self;
+    fn atan2(self, o: Self) -> Self;
+    fn hypot(self, o: Self) -> Self;
+    fn powf(self, o: Self) -> Self;
+    fn copysign(self, o: Self) -> Self;
+    fn is_nan(self) -> bool;
+    fn is_infinite(self) -> bool;
+    fn is_finite(self) -> bool;
+    fn is_sign_negative(self) -> bool;
     fn from_f64(v: f64) -> Self;
 }
 
@@ -196,7 +236,11 @@ fn py_divmod<C: CalcFloat>(a: C, b: C) -> (C, C) {
     }
     let floordiv = if div != zero {
         let f = div.floor();
-        if div - f > C::from_f64(0.5) { f + one } else { f }
+        if div - f > C::from_f64(0.5) {
+            f + one
+        } else {
+            f
+        }
     } else {
         zero.copysign(a / b)
     };
@@ -205,12 +249,33 @@ fn py_divmod<C: CalcFloat>(a: C, b: C) -> (C, C) {
 
 /// Runs the typed closure for a binary op over `a`, `b` (already cast to the
 /// compute dtype and broadcast) into `out`.
-fn run2<A: Copy, B: Copy, O: Copy>(a: &Array, b: &Array, out: *mut u8, out_strides: &[isize], shape: &[usize], f: impl Fn(A, B) -> O + Sync) {
+fn run2<A: Copy, B: Copy, O: Copy>(
+    a: &Array,
+    b: &Array,
+    out: *mut u8,
+    out_strides: &[isize],
+    shape: &[usize],
+    f: impl Fn(A, B) -> O + Sync,
+) {
     // SAFETY: callers pass host arrays broadcast to `shape` and a fresh or unique output.
-    unsafe { map2::<A, B, O>(shape, (a.host_ptr(), a.strides()), (b.host_ptr(), b.strides()), (out, out_strides), f) }
+    unsafe {
+        map2::<A, B, O>(
+            shape,
+            (a.host_ptr(), a.strides()),
+            (b.host_ptr(), b.strides()),
+            (out, out_strides),
+            f,
+        )
+    }
 }
 
-fn run1<A: Copy, O: Copy>(a: &Array, out: *mut u8, out_strides: &[isize], shape: &[usize], f: impl Fn(A) -> O + Sync) {
+fn run1<A: Copy, O: Copy>(
+    a: &Array,
+    out: *mut u8,
+    out_strides: &[isize],
+    shape: &[usize],
+    f: impl Fn(A) -> O + Sync,
+) {
     // SAFETY: as in `run2`.
     unsafe { map1::<A, O>(shape, (a.host_ptr(), a.strides()), (out, out_strides), f) }
 }
@@ -218,15 +283,42 @@ fn run1<A: Copy, O: Copy>(a: &Array, out: *mut u8, out_strides: &[isize], shape:
 macro_rules! dispatch_num {
     ($dtype:expr, $t:ident => $body:expr) => {{
         match $dtype {
-            crate::DType::U8 => { type $t = u8; $body }
-            crate::DType::I8 => { type $t = i8; $body }
-            crate::DType::I16 => { type $t = i16; $body }
-            crate::DType::I32 => { type $t = i32; $body }
-            crate::DType::I64 => { type $t = i64; $body }
-            crate::DType::F16 => { type $t = half::f16; $body }
-            crate::DType::BF16 => { type $t = half::bf16; $body }
-            crate::DType::F32 => { type $t = f32; $body }
-            crate::DType::F64 => { type $t = f64; $body }
+            crate::DType::U8 => {
+                type $t = u8;
+                $body
+            }
+            crate::DType::I8 => {
+                type $t = i8;
+                $body
+            }
+            crate::DType::I16 => {
+                type $t = i16;
+                $body
+            }
+            crate::DType::I32 => {
+                type $t = i32;
+                $body
+            }
+            crate::DType::I64 => {
+                type $t = i64;
+                $body
+            }
+            crate::DType::F16 => {
+                type $t = half::f16;
+                $body
+            }
+            crate::DType::BF16 => {
+                type $t = half::bf16;
+                $body
+            }
+            crate::DType::F32 => {
+                type $t = f32;
+                $body
+            }
+            crate::DType::F64 => {
+                type $t = f64;
+                $body
+            }
             crate::DType::Bool => unreachable!("bool reaches a numeric kernel"),
         }
     }};
@@ -234,10 +326,22 @@ macro_rules! dispatch_num {
 macro_rules! dispatch_float {
     ($dtype:expr, $t:ident => $body:expr) => {{
         match $dtype {
-            crate::DType::F16 => { type $t = half::f16; $body }
-            crate::DType::BF16 => { type $t = half::bf16; $body }
-            crate::DType::F32 => { type $t = f32; $body }
-            crate::DType::F64 => { type $t = f64; $body }
+            crate::DType::F16 => {
+                type $t = half::f16;
+                $body
+            }
+            crate::DType::BF16 => {
+                type $t = half::bf16;
+                $body
+            }
+            crate::DType::F32 => {
+                type $t = f32;
+                $body
+            }
+            crate::DType::F64 => {
+                type $t = f64;
+                $body
+            }
             _ => unreachable!("non-float reaches a float kernel"),
         }
     }};
@@ -245,70 +349,123 @@ macro_rules! dispatch_float {
 macro_rules! dispatch_int {
     ($dtype:expr, $t:ident => $body:expr) => {{
         match $dtype {
-            crate::DType::U8 => { type $t = u8; $body }
-            crate::DType::I8 => { type $t = i8; $body }
-            crate::DType::I16 => { type $t = i16; $body }
-            crate::DType::I32 => { type $t = i32; $body }
-            crate::DType::I64 => { type $t = i64; $body }
-            crate::DType::Bool => { type $t = bool; $body }
+            crate::DType::U8 => {
+                type $t = u8;
+                $body
+            }
+            crate::DType::I8 => {
+                type $t = i8;
+                $body
+            }
+            crate::DType::I16 => {
+                type $t = i16;
+                $body
+            }
+            crate::DType::I32 => {
+                type $t = i32;
+                $body
+            }
+            crate::DType::I64 => {
+                type $t = i64;
+                $body
+            }
+            crate::DType::Bool => {
+                type $t = bool;
+                $body
+            }
             _ => unreachable!("float reaches an integer kernel"),
         }
     }};
 }
-pub(crate) use {dispatch_float, dispatch_num};
+pub(crate) use dispatch_num;
 
 #[inline(always)]
 pub(crate) fn nan_max<T: Num>(x: T, y: T) -> T {
-    if x.is_nan() || x >= y { x } else if y.is_nan() || y > x { y } else { x }
+    if x.is_nan() || x >= y {
+        x
+    } else if y.is_nan() || y > x {
+        y
+    } else {
+        x
+    }
 }
 #[inline(always)]
 pub(crate) fn nan_min<T: Num>(x: T, y: T) -> T {
-    if x.is_nan() || x <= y { x } else if y.is_nan() || y < x { y } else { x }
+    if x.is_nan() || x <= y {
+        x
+    } else if y.is_nan() || y < x {
+        y
+    } else {
+        x
+    }
 }
 #[inline(always)]
 fn fmax<T: Num>(x: T, y: T) -> T {
-    if y.is_nan() || x >= y { x } else { y }
+    if y.is_nan() || x >= y {
+        x
+    } else {
+        y
+    }
 }
 #[inline(always)]
 fn fmin<T: Num>(x: T, y: T) -> T {
-    if y.is_nan() || x <= y { x } else { y }
+    if y.is_nan() || x <= y {
+        x
+    } else {
+        y
+    }
 }
-pub(crate) use {nan_max as maximum, nan_min as minimum};
 
 /// Elementwise binary op on host arrays already cast to `compute` and broadcast to `shape`.
-pub(crate) fn binary(op: BinaryOp, compute: DType, a: &Array, b: &Array, out: OutView<'_>) -> Result<()> {
+pub(crate) fn binary(
+    op: BinaryOp,
+    compute: DType,
+    a: &Array,
+    b: &Array,
+    out: OutView<'_>,
+) -> Result<()> {
     use BinaryOp::*;
     let (p, shape, os) = (out.ptr, out.shape, out.strides);
-    macro_rules! go { ($t:ty, $f:expr) => { run2::<$t, $t, _>(a, b, p, os, shape, $f) } }
+    macro_rules! go {
+        ($t:ty, $f:expr) => {
+            run2::<$t, $t, _>(a, b, p, os, shape, $f)
+        };
+    }
     match op {
-        Equal | NotEqual | Less | LessEqual | Greater | GreaterEqual => crate::dispatch_all!(compute, T => match op {
-            Equal => go!(T, |x: T, y: T| x == y),
-            NotEqual => go!(T, |x: T, y: T| x != y),
-            Less => go!(T, |x: T, y: T| x < y),
-            LessEqual => go!(T, |x: T, y: T| x <= y),
-            Greater => go!(T, |x: T, y: T| x > y),
-            _ => go!(T, |x: T, y: T| x >= y),
-        }),
+        Equal | NotEqual | Less | LessEqual | Greater | GreaterEqual => {
+            crate::dispatch_all!(compute, T => match op {
+                Equal => go!(T, |x: T, y: T| x == y),
+                NotEqual => go!(T, |x: T, y: T| x != y),
+                Less => go!(T, |x: T, y: T| x < y),
+                LessEqual => go!(T, |x: T, y: T| x <= y),
+                Greater => go!(T, |x: T, y: T| x > y),
+                _ => go!(T, |x: T, y: T| x >= y),
+            })
+        }
         LogicalAnd => go!(bool, |x: bool, y: bool| x & y),
         LogicalOr => go!(bool, |x: bool, y: bool| x | y),
         LogicalXor => go!(bool, |x: bool, y: bool| x ^ y),
-        BitwiseAnd | BitwiseOr | BitwiseXor | LeftShift | RightShift => dispatch_int!(compute, T => match op {
-            BitwiseAnd => go!(T, |x: T, y: T| x & y),
-            BitwiseOr => go!(T, |x: T, y: T| x | y),
-            BitwiseXor => go!(T, |x: T, y: T| x ^ y),
-            _ => return Err(Error::dtype(op.name(), "shifts are not supported for bool")),
-        }),
-        TrueDivide | Arctan2 | Hypot | Copysign | Logaddexp => dispatch_float!(compute, T => match op {
-            TrueDivide => go!(T, |x: T, y: T| T::from_c(x.to_c() / y.to_c())),
-            Arctan2 => go!(T, |x: T, y: T| T::from_c(x.to_c().atan2(y.to_c()))),
-            Hypot => go!(T, |x: T, y: T| T::from_c(x.to_c().hypot(y.to_c()))),
-            Copysign => go!(T, |x: T, y: T| T::from_c(x.to_c().copysign(y.to_c()))),
-            _ => go!(T, |x: T, y: T| {
-                let (x, y) = (x.to_c(), y.to_c());
-                let m = if x > y { x } else { y };
-                if !m.is_finite() { T::from_c(m) } else { T::from_c(m + ((x - m).exp() + (y - m).exp()).ln()) }
-            }),
-        }),
+        BitwiseAnd | BitwiseOr | BitwiseXor | LeftShift | RightShift => {
+            dispatch_int!(compute, T => match op {
+                BitwiseAnd => go!(T, |x: T, y: T| x & y),
+                BitwiseOr => go!(T, |x: T, y: T| x | y),
+                BitwiseXor => go!(T, |x: T, y: T| x ^ y),
+                _ => return Err(Error::dtype(op.name(), "shifts are not supported for bool")),
+            })
+        }
+        TrueDivide | Arctan2 | Hypot | Copysign | Logaddexp => {
+            dispatch_float!(compute, T => match op {
+                TrueDivide => go!(T, |x: T, y: T| T::from_c(x.to_c() / y.to_c())),
+                Arctan2 => go!(T, |x: T, y: T| T::from_c(CalcFloat::atan2(x.to_c(), y.to_c()))),
+                Hypot => go!(T, |x: T, y: T| T::from_c(CalcFloat::hypot(x.to_c(), y.to_c()))),
+                Copysign => go!(T, |x: T, y: T| T::from_c(CalcFloat::copysign(x.to_c(), y.to_c()))),
+                _ => go!(T, |x: T, y: T| {
+                    let (x, y) = (x.to_c(), y.to_c());
+                    let m = if x > y { x } else { y };
+                    if !m.is_finite() { T::from_c(m) } else { T::from_c(m + ((x - m).exp() + (y - m).exp()).ln()) }
+                }),
+            })
+        }
         _ => dispatch_num!(compute, T => match op {
             Add => go!(T, |x: T, y: T| Num::add(x, y)),
             Subtract => go!(T, |x: T, y: T| Num::sub(x, y)),
@@ -327,7 +484,13 @@ pub(crate) fn binary(op: BinaryOp, compute: DType, a: &Array, b: &Array, out: Ou
 }
 
 /// Shift ops need the integer-only `Shl`/`Shr`, so they live apart from `binary`.
-pub(crate) fn shift(left: bool, compute: DType, a: &Array, b: &Array, out: OutView<'_>) -> Result<()> {
+pub(crate) fn shift(
+    left: bool,
+    compute: DType,
+    a: &Array,
+    b: &Array,
+    out: OutView<'_>,
+) -> Result<()> {
     let (p, shape, os) = (out.ptr, out.shape, out.strides);
     macro_rules! sh { ($($d:ident => $t:ty),*) => { match compute {
         $(crate::DType::$d => if left {
@@ -345,8 +508,16 @@ pub(crate) fn shift(left: bool, compute: DType, a: &Array, b: &Array, out: OutVi
 pub(crate) fn unary(op: UnaryOp, compute: DType, a: &Array, out: OutView<'_>) -> Result<()> {
     use UnaryOp::*;
     let (p, shape, os) = (out.ptr, out.shape, out.strides);
-    macro_rules! go { ($t:ty, $f:expr) => { run1::<$t, _>(a, p, os, shape, $f) } }
-    macro_rules! fl { ($t:ty, $m:ident) => { go!($t, |x: $t| <$t>::from_c(x.to_c().$m())) } }
+    macro_rules! go {
+        ($t:ty, $f:expr) => {
+            run1::<$t, _>(a, p, os, shape, $f)
+        };
+    }
+    macro_rules! fl {
+        ($t:ty, $m:ident) => {
+            go!($t, |x: $t| <$t>::from_c(CalcFloat::$m(x.to_c())))
+        };
+    }
     match op {
         LogicalNot => go!(bool, |x: bool| !x),
         Invert => dispatch_int!(compute, T => go!(T, |x: T| !x)),
@@ -354,9 +525,9 @@ pub(crate) fn unary(op: UnaryOp, compute: DType, a: &Array, out: OutView<'_>) ->
             if compute.is_float() {
                 dispatch_float!(compute, T => match op {
                     IsNan => go!(T, |x: T| x.to_c().is_nan()),
-                    IsInf => go!(T, |x: T| x.to_c().is_infinite()),
+                    IsInf => go!(T, |x: T| CalcFloat::is_infinite(x.to_c())),
                     IsFinite => go!(T, |x: T| x.to_c().is_finite()),
-                    _ => go!(T, |x: T| x.to_c().is_sign_negative()),
+                    _ => go!(T, |x: T| CalcFloat::is_sign_negative(x.to_c())),
                 })
             } else {
                 let v = matches!(op, IsFinite);
@@ -367,18 +538,22 @@ pub(crate) fn unary(op: UnaryOp, compute: DType, a: &Array, out: OutView<'_>) ->
                 }
             }
         }
-        // `absolute` and `positive` of bools are the identity (NumPy's `??->?` loops).
+        // `absolute` and `positive` of bools are the identity (NumPy's `?->?` loops).
         Positive | Absolute if compute == DType::Bool => go!(bool, |x: bool| x),
-        Negative | Positive | Absolute | Sign | Square | Reciprocal => dispatch_num!(compute, T => match op {
-            Negative => go!(T, |x: T| Num::neg(x)),
-            Positive => go!(T, |x: T| x),
-            Absolute => go!(T, |x: T| Num::abs(x)),
-            Sign => go!(T, |x: T| Num::sign(x)),
-            Square => go!(T, |x: T| x.mul(x)),
-            _ => go!(T, |x: T| if T::DTYPE.is_float() { T::one().floor_div_true(x) } else { T::one().floor_div(x) }),
-        }),
+        Negative | Positive | Absolute | Sign | Square | Reciprocal => {
+            dispatch_num!(compute, T => match op {
+                Negative => go!(T, |x: T| Num::neg(x)),
+                Positive => go!(T, |x: T| x),
+                Absolute => go!(T, |x: T| Num::abs(x)),
+                Sign => go!(T, |x: T| Num::sign(x)),
+                Square => go!(T, |x: T| x.mul(x)),
+                _ => go!(T, |x: T| if T::DTYPE.is_float() { T::one().floor_div_true(x) } else { T::one().floor_div(x) }),
+            })
+        }
         // NumPy's floor/ceil/trunc keep integer and bool inputs as they are.
-        Floor | Ceil | Trunc if !compute.is_float() => crate::dispatch_all!(compute, T => go!(T, |x: T| x)),
+        Floor | Ceil | Trunc if !compute.is_float() => {
+            crate::dispatch_all!(compute, T => go!(T, |x: T| x))
+        }
         _ => dispatch_float!(compute, T => match op {
             Exp => fl!(T, exp), Exp2 => fl!(T, exp2), Log => fl!(T, ln), Log1p => fl!(T, ln_1p), Expm1 => fl!(T, exp_m1),
             Log2 => fl!(T, log2), Log10 => fl!(T, log10), Sqrt => fl!(T, sqrt), Cbrt => fl!(T, cbrt),

@@ -1,6 +1,7 @@
 //! The CPU backend: threaded strided loops, reductions, gemm-based matmul.
 
 pub(crate) mod elementwise;
+pub(crate) mod matmul;
 pub(crate) mod reduce;
 pub(crate) mod strided;
 
@@ -10,7 +11,14 @@ use strided::map1;
 /// Same-size bit patterns, so a same-dtype copy needs one instantiation per itemsize.
 fn copy_raw<T: Copy + Send + Sync>(src: &Array, out: &OutView<'_>) {
     // SAFETY: `src` was broadcast to the output's shape; both live on the host.
-    unsafe { map1::<T, T>(out.shape, (src.host_ptr(), src.strides()), (out.ptr, out.strides), |x| x) };
+    unsafe {
+        map1::<T, T>(
+            out.shape,
+            (src.host_ptr(), src.strides()),
+            (out.ptr, out.strides),
+            |x| x,
+        )
+    };
 }
 
 pub(crate) fn copy_cast(src: &Array, dst: &mut Array) -> Result<()> {
@@ -37,17 +45,31 @@ pub(crate) fn copy_cast_into(src: &Array, out: OutView<'_>) -> Result<()> {
 
 /// `out[o, j, :] = src[o, rows[j], :]` for C-contiguous `src` of shape `(outer, n, inner)`
 /// and C-contiguous `out` of shape `(outer, rows.len(), inner)`.
-pub(crate) fn gather_rows(src: &Array, outer: usize, n: usize, inner: usize, rows: &[usize], out: OutView<'_>) {
+pub(crate) fn gather_rows(
+    src: &Array,
+    outer: usize,
+    n: usize,
+    inner: usize,
+    rows: &[usize],
+    out: OutView<'_>,
+) {
     let item = src.itemsize();
     let row_bytes = inner * item;
     let m = rows.len();
-    let (sp, op) = (strided::SendPtrs([src.host_ptr() as *mut u8]), strided::SendPtrs([out.ptr]));
+    let (sp, op) = (
+        strided::SendPtrs([src.host_ptr() as *mut u8]),
+        strided::SendPtrs([out.ptr]),
+    );
     let body = |t: usize| {
         let (o, j) = (t / m, t % m);
         let (sp, op) = (sp, op);
         // SAFETY: indices were bounds-checked by the caller; rows do not overlap in `out`.
         unsafe {
-            std::ptr::copy_nonoverlapping(sp.0[0].add((o * n + rows[j]) * row_bytes), op.0[0].add((o * m + j) * row_bytes), row_bytes);
+            std::ptr::copy_nonoverlapping(
+                sp.0[0].add((o * n + rows[j]) * row_bytes),
+                op.0[0].add((o * m + j) * row_bytes),
+                row_bytes,
+            );
         }
     };
     if outer * m * row_bytes >= strided::PARALLEL_THRESHOLD * 8 {
@@ -59,7 +81,14 @@ pub(crate) fn gather_rows(src: &Array, outer: usize, n: usize, inner: usize, row
 }
 
 /// `out[o, rows[j], :] += vals[o, j, :]`, sequentially so repeated rows accumulate.
-pub(crate) fn scatter_add_rows(vals: &Array, outer: usize, n: usize, inner: usize, rows: &[usize], out: OutView<'_>) {
+pub(crate) fn scatter_add_rows(
+    vals: &Array,
+    outer: usize,
+    n: usize,
+    inner: usize,
+    rows: &[usize],
+    out: OutView<'_>,
+) {
     use elementwise::{dispatch_num, Num};
     let m = rows.len();
     dispatch_num!(out.dtype, T => {
@@ -108,27 +137,23 @@ pub(crate) struct OutView<'a> {
 impl<'a> OutView<'a> {
     pub(crate) fn of(out: &'a mut Array) -> Result<OutView<'a>> {
         let ptr = out.host_ptr_mut()?;
-        Ok(OutView { ptr, dtype: out.dtype(), shape: out.shape(), strides: out.strides() })
+        Ok(OutView {
+            ptr,
+            dtype: out.dtype(),
+            shape: out.shape(),
+            strides: out.strides(),
+        })
     }
 
     /// # Safety
     /// The caller must have made `out`'s storage unique (or know that every
     /// other sharer reads exactly the element being written, as `a += b` does).
     pub(crate) unsafe fn aliased(out: &'a Array) -> OutView<'a> {
-        OutView { ptr: out.host_ptr() as *mut u8, dtype: out.dtype(), shape: out.shape(), strides: out.strides() }
-    }
-}
-
-/// A typed, read-only view of a host array for kernels that index by hand.
-pub(crate) struct HostView<'a, T> {
-    pub ptr: *const T,
-    pub shape: &'a [usize],
-    pub strides: &'a [isize],
-}
-
-impl<'a, T: Element> HostView<'a, T> {
-    pub(crate) fn new(a: &'a Array) -> Self {
-        debug_assert_eq!(a.dtype(), T::DTYPE);
-        HostView { ptr: a.host_ptr() as *const T, shape: a.shape(), strides: a.strides() }
+        OutView {
+            ptr: out.host_ptr() as *mut u8,
+            dtype: out.dtype(),
+            shape: out.shape(),
+            strides: out.strides(),
+        }
     }
 }

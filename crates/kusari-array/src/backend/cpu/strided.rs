@@ -23,6 +23,13 @@ pub(crate) struct SendPtrs<const N: usize>(pub [*mut u8; N]);
 unsafe impl<const N: usize> Send for SendPtrs<N> {}
 unsafe impl<const N: usize> Sync for SendPtrs<N> {}
 
+impl<const N: usize> SendPtrs<N> {
+    /// The pointers (a method, so closures capture the `Sync` wrapper, not the raw array).
+    pub(crate) fn get(&self) -> [*mut u8; N] {
+        self.0
+    }
+}
+
 /// Calls `inner(ptrs, len, strides)` over every run of the iteration space
 /// `shape`, where operand `k` starts at `ptrs[k]` and steps `strides[k][axis]`
 /// bytes along each axis. Axes are visited in the memory order of operand
@@ -157,23 +164,29 @@ pub(crate) unsafe fn map1<A: Copy, O: Copy>(
     let so = std::mem::size_of::<O>() as isize;
     let bs_a: Steps = a.1.iter().map(|s| s * sa).collect();
     let bs_o: Steps = out.1.iter().map(|s| s * so).collect();
-    for_each_run(shape, [&bs_o, &bs_a], [out.0, a.0 as *mut u8], 0, &|p, n, s| {
-        let (po, pa) = (p[0] as *mut O, p[1] as *const A);
-        if s[0] == so && s[1] == sa {
-            let o = std::slice::from_raw_parts_mut(po, n);
-            let x = std::slice::from_raw_parts(pa, n);
-            for (o, &x) in o.iter_mut().zip(x) {
-                *o = f(x);
+    for_each_run(
+        shape,
+        [&bs_o, &bs_a],
+        [out.0, a.0 as *mut u8],
+        0,
+        &|p, n, s| {
+            let (po, pa) = (p[0] as *mut O, p[1] as *const A);
+            if s[0] == so && s[1] == sa {
+                let o = std::slice::from_raw_parts_mut(po, n);
+                let x = std::slice::from_raw_parts(pa, n);
+                for (o, &x) in o.iter_mut().zip(x) {
+                    *o = f(x);
+                }
+            } else if s[0] == so && s[1] == 0 {
+                let v = f(*pa);
+                std::slice::from_raw_parts_mut(po, n).fill(v);
+            } else {
+                for i in 0..n as isize {
+                    *po.byte_offset(i * s[0]) = f(*pa.byte_offset(i * s[1]));
+                }
             }
-        } else if s[0] == so && s[1] == 0 {
-            let v = f(*pa);
-            std::slice::from_raw_parts_mut(po, n).fill(v);
-        } else {
-            for i in 0..n as isize {
-                *po.byte_offset(i * s[0]) = f(*pa.byte_offset(i * s[1]));
-            }
-        }
-    });
+        },
+    );
 }
 
 /// Applies `f` elementwise from operands `a`, `b` into `out`.
@@ -223,7 +236,8 @@ pub(crate) unsafe fn map2<A: Copy, B: Copy, O: Copy>(
                 }
             } else {
                 for i in 0..n as isize {
-                    *po.byte_offset(i * s[0]) = f(*pa.byte_offset(i * s[1]), *pb.byte_offset(i * s[2]));
+                    *po.byte_offset(i * s[0]) =
+                        f(*pa.byte_offset(i * s[1]), *pb.byte_offset(i * s[2]));
                 }
             }
         },
@@ -258,10 +272,18 @@ pub(crate) unsafe fn map3<A: Copy, B: Copy, C: Copy, O: Copy>(
         [out.0, a.0 as *mut u8, b.0 as *mut u8, c.0 as *mut u8],
         0,
         &|p, n, s| {
-            let (po, pa, pb, pc) = (p[0] as *mut O, p[1] as *const A, p[2] as *const B, p[3] as *const C);
+            let (po, pa, pb, pc) = (
+                p[0] as *mut O,
+                p[1] as *const A,
+                p[2] as *const B,
+                p[3] as *const C,
+            );
             for i in 0..n as isize {
-                *po.byte_offset(i * s[0]) =
-                    f(*pa.byte_offset(i * s[1]), *pb.byte_offset(i * s[2]), *pc.byte_offset(i * s[3]));
+                *po.byte_offset(i * s[0]) = f(
+                    *pa.byte_offset(i * s[1]),
+                    *pb.byte_offset(i * s[2]),
+                    *pc.byte_offset(i * s[3]),
+                );
             }
         },
     );
