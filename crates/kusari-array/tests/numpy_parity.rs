@@ -58,6 +58,8 @@ fn binary_op<'a>(name: &str, a: Operand<'a>, b: Operand<'a>) -> Result<Array> {
         "power" => math::power(a, b),
         "maximum" => math::maximum(a, b),
         "equal" => math::equal(a, b),
+        "less" => math::less(a, b),
+        "greater" => math::greater(a, b),
         other => panic!("no binary ufunc {other}"),
     }
 }
@@ -553,4 +555,43 @@ fn flip_views() {
 #[test]
 fn where_and_clip() {
     manip_section(&["where", "clip"]);
+}
+
+// ---------------------------------------------------------------- (h) linear algebra
+
+#[test]
+fn matmul_dot_tensordot_outer() {
+    use kusari_array::ops::linalg;
+    let f = fixture("linalg.json");
+    let mut r = Report::new();
+    for case in f["cases"].as_array().unwrap() {
+        let op = case["op"].as_str().unwrap();
+        let describe = || {
+            let axes = case
+                .get("axes")
+                .map(|a| format!(", axes={a}"))
+                .unwrap_or_default();
+            format!(
+                "np.{op}(a={} view {}, b={} view {}{axes})",
+                brief(&case["a"]["base"]),
+                case["a"]["view"],
+                brief(&case["b"]["base"]),
+                case["b"]["view"]
+            )
+        };
+        r.check(describe, || {
+            let (a, b) = (input(&case["a"])?, input(&case["b"])?);
+            let got = match op {
+                "matmul" => linalg::matmul(&a, &b),
+                "dot" => linalg::dot(&a, &b),
+                "tensordot" => {
+                    linalg::tensordot(&a, &b, &isizes(&case["axes"][0]), &isizes(&case["axes"][1]))
+                }
+                "outer" => linalg::outer(&a, &b),
+                other => panic!("no linalg op {other}"),
+            };
+            check_outcome(&case["out"], got)
+        });
+    }
+    r.finish("matmul/dot/tensordot/outer");
 }

@@ -208,6 +208,15 @@ impl UnaryOp {
 }
 
 impl BinaryOp {
+    /// Whether the op compares its operands (`equal`, `less`, ...).
+    pub(crate) fn is_comparison(self) -> bool {
+        use BinaryOp::*;
+        matches!(
+            self,
+            Equal | NotEqual | Less | LessEqual | Greater | GreaterEqual
+        )
+    }
+
     /// NumPy's name of the ufunc.
     pub fn name(self) -> &'static str {
         use BinaryOp::*;
@@ -298,6 +307,68 @@ fn materialize(a: Operand<'_>, other: Option<DType>) -> Result<Array> {
     }
 }
 
+/// NEP 50 for a Python int meeting an integer array: the int takes the
+/// array's dtype, so it must fit in it. Comparisons then compare exact values
+/// (NumPy 2: `int8_array == 300` is all false), so the int is made `int64`;
+/// the other ufuncs fail, as NumPy's `OverflowError` does.
+fn weak_scalar_dtype(op: BinaryOp, s: Scalar, with: DType) -> Result<DType> {
+    let dt = s.result_dtype(with);
+    if let Scalar::Int(i) = s {
+        let fits = match dt {
+            DType::U8 => u8::try_from(i).is_ok(),
+            DType::I8 => i8::try_from(i).is_ok(),
+            DType::I16 => i16::try_from(i).is_ok(),
+            DType::I32 => i32::try_from(i).is_ok(),
+            _ => true,
+        };
+        if !fits {
+            if op.is_comparison() {
+                return Ok(DType::I64);
+            }
+            return Err(Error::value(
+                op.name(),
+                format!("Python integer {i} out of bounds for {dt}"),
+            ));
+        }
+    }
+    Ok(dt)
+}
+
+/// The two operands of a binary ufunc as arrays, scalars taking their NEP 50 dtype.
+fn binary_operands(op: BinaryOp, a: Operand<'_>, b: Operand<'_>) -> Result<(Array, Array)> {
+    match (a, b) {
+        (Operand::Scalar(s), Operand::Array(y)) => Ok((
+            Array::full(&[], s, weak_scalar_dtype(op, s, y.dtype())?)?,
+            y.clone(),
+        )),
+        (Operand::Array(x), Operand::Scalar(s)) => Ok((
+            x.clone(),
+            Array::full(&[], s, weak_scalar_dtype(op, s, x.dtype())?)?,
+        )),
+        (a, b) => {
+            let x = materialize(a, operand_dtype(&b))?;
+            let y = materialize(b, Some(x.dtype()))?;
+            Ok((x, y))
+        }
+    }
+}
+
+/// NumPy refuses integers to negative integer powers (`2 ** -1` has no integer result).
+fn check_int_power(run: BinaryOp, compute: DType, exponent: &Array) -> Result<()> {
+    if run == BinaryOp::Power
+        && compute.is_integer()
+        && exponent.dtype().kind() == Kind::Signed
+        && exponent.size() > 0
+        && exponent.min(None, false)?.item::<i64>()? < 0
+    {
+        return Err(Error::value(
+            "power",
+            "Integers to negative integer powers are not allowed",
+        ));
+    }
+    Ok(())
+}
+
 fn operand_dtype(a: &Operand<'_>) -> Option<DType> {
     match a {
         Operand::Array(x) => Some(x.dtype()),
@@ -352,12 +423,11 @@ pub fn binary<'a>(
     a: impl Into<Operand<'a>>,
     b: impl Into<Operand<'a>>,
 ) -> Result<Array> {
-    let (a, b) = (a.into(), b.into());
-    let x = materialize(a, operand_dtype(&b))?;
-    let y = materialize(b, Some(x.dtype()))?;
+    let (x, y) = binary_operands(op, a.into(), b.into())?;
     Array::same_device(op.name(), &x, &y)?;
     let shape = layout::broadcast_shapes(op.name(), x.shape(), y.shape())?;
     let (run, compute, result) = op.resolve(x.dtype().promote(y.dtype()))?;
+    check_int_power(run, compute, &y)?;
     let mut out = alloc_like_inputs(result, &shape, &[&x, &y])?;
     let xa = prepared(op.name(), &x, compute, &shape)?;
     let ya = prepared(op.name(), &y, compute, &shape)?;
@@ -415,11 +485,10 @@ pub fn binary_out<'a>(
     b: impl Into<Operand<'a>>,
     out: &mut Array,
 ) -> Result<()> {
-    let (a, b) = (a.into(), b.into());
-    let x = materialize(a, operand_dtype(&b))?;
-    let y = materialize(b, Some(x.dtype()))?;
+    let (x, y) = binary_operands(op, a.into(), b.into())?;
     let shape = layout::broadcast_shapes(op.name(), x.shape(), y.shape())?;
     let (run, compute, result) = op.resolve(x.dtype().promote(y.dtype()))?;
+    check_int_power(run, compute, &y)?;
     check_out(op.name(), result, &shape, out)?;
     let xa = prepared(op.name(), &x, compute, &shape)?;
     let ya = prepared(op.name(), &y, compute, &shape)?;
@@ -438,10 +507,10 @@ pub fn binary_inplace<'a>(
     target: &mut Array,
     b: impl Into<Operand<'a>>,
 ) -> Result<()> {
-    let b = b.into();
-    let y = materialize(b, Some(target.dtype()))?;
+    let (_, y) = binary_operands(op, Operand::Array(target), b.into())?;
     let shape = layout::broadcast_shapes(op.name(), target.shape(), y.shape())?;
     let (run, compute, result) = op.resolve(target.dtype().promote(y.dtype()))?;
+    check_int_power(run, compute, &y)?;
     check_out(op.name(), result, &shape, target)?;
     let ya = prepared(op.name(), &y, compute, &shape)?;
     if result == target.dtype() && compute == result && !ya.shares_storage(target) {

@@ -106,6 +106,17 @@ pub fn dtype_of(name: &str) -> DType {
     DType::from_name(name).unwrap_or_else(|| panic!("no kusari dtype for NumPy's {name}"))
 }
 
+/// The kusari dtype that stands for NumPy's result dtype `name`. The one
+/// deliberate difference: kusari has no `uint64`, so where NumPy accumulates
+/// unsigned integers in `uint64` (`np.sum(uint8_array)`), kusari uses `int64`
+/// (its `sum_dtype`); the values are still compared exactly.
+pub fn kusari_dtype_for(name: &str) -> Option<DType> {
+    match name {
+        "uint64" => Some(DType::I64),
+        _ => DType::from_name(name),
+    }
+}
+
 /// A float from JSON (a number or "nan"/"inf"/"-inf").
 pub fn json_f64(v: &Value) -> f64 {
     match v {
@@ -295,7 +306,7 @@ pub fn brief(v: &Value) -> String {
 
 /// Whether `got` equals `want` (a float of `dtype`, read from the fixture)
 /// within the dtype's tolerance; NaN equals NaN, infinities must match exactly.
-pub fn float_close(want: f64, got: f64, dtype: DType) -> bool {
+pub fn float_close(want: f64, got: f64, dtype: DType, tol: f64) -> bool {
     // Round the fixture's decimal to the dtype, as NumPy stored it.
     let want = match dtype {
         DType::F16 => kusari_array::half::f16::from_f64(want).to_f64(),
@@ -308,15 +319,20 @@ pub fn float_close(want: f64, got: f64, dtype: DType) -> bool {
     if want.is_infinite() || got.is_infinite() {
         return want == got;
     }
-    let tol = tolerance(dtype);
     (want - got).abs() <= tol * want.abs().max(1.0)
 }
 
 /// Compares dtype, shape, the C/F flags (when recorded) and the values.
 pub fn check_array(want: &Value, got: &Array) -> Result<(), String> {
+    check_array_tol(want, got, None)
+}
+
+/// [`check_array`] with a float tolerance other than [`tolerance`]'s (the
+/// caller says why).
+pub fn check_array_tol(want: &Value, got: &Array, tol: Option<f64>) -> Result<(), String> {
     let wdt = want["dtype"].as_str().unwrap();
     let mut errs = Vec::new();
-    match DType::from_name(wdt) {
+    match kusari_dtype_for(wdt) {
         Some(d) if d == got.dtype() => {}
         Some(_) | None => errs.push(format!("dtype: numpy {wdt}, kusari {}", got.dtype())),
     }
@@ -348,7 +364,7 @@ pub fn check_array(want: &Value, got: &Array) -> Result<(), String> {
         }
     }
     if errs.is_empty() {
-        if let Err(e) = check_values(want, got) {
+        if let Err(e) = check_values(want, got, tol) {
             errs.push(e);
         }
     }
@@ -366,7 +382,7 @@ pub fn check_array(want: &Value, got: &Array) -> Result<(), String> {
 
 /// Compares the C-order values of `got` with the fixture's data, in `got`'s
 /// dtype (after `check_array` made sure it is the expected one).
-pub fn check_values(want: &Value, got: &Array) -> Result<(), String> {
+pub fn check_values(want: &Value, got: &Array, tol: Option<f64>) -> Result<(), String> {
     let data = want["data"].as_array().unwrap();
     if data.len() != got.size() {
         return Err(format!("size: numpy {}, kusari {}", data.len(), got.size()));
@@ -385,7 +401,14 @@ pub fn check_values(want: &Value, got: &Array) -> Result<(), String> {
     } else {
         let g = got.to_vec::<f64>().map_err(|e| e.to_string())?;
         (0..g.len())
-            .filter(|&i| !float_close(json_f64(&data[i]), g[i], dtype))
+            .filter(|&i| {
+                !float_close(
+                    json_f64(&data[i]),
+                    g[i],
+                    dtype,
+                    tol.unwrap_or(tolerance(dtype)),
+                )
+            })
             .collect()
     };
     if bad.is_empty() {
@@ -430,6 +453,15 @@ pub fn check_layout(want: &Value, got: &Array) -> Result<(), String> {
 /// (`{"list": [...]}`), or a NumPy error (`{"error": ...}`), which kusari must
 /// also report as an error.
 pub fn check_outcome(want: &Value, got: kusari_array::Result<Array>) -> Result<(), String> {
+    check_outcome_tol(want, got, None)
+}
+
+/// [`check_outcome`] with another float tolerance.
+pub fn check_outcome_tol(
+    want: &Value,
+    got: kusari_array::Result<Array>,
+    tol: Option<f64>,
+) -> Result<(), String> {
     match (want.get("error"), got) {
         (Some(_), Err(_)) => Ok(()),
         (Some(e), Ok(a)) => Err(format!(
@@ -438,7 +470,7 @@ pub fn check_outcome(want: &Value, got: kusari_array::Result<Array>) -> Result<(
             show(&a)
         )),
         (None, Err(e)) => Err(format!("kusari failed: {e}\n  numpy: {}", brief(want))),
-        (None, Ok(a)) => check_array(want, &a),
+        (None, Ok(a)) => check_array_tol(want, &a, tol),
     }
 }
 
