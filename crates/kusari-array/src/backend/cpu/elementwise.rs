@@ -129,7 +129,6 @@ pub(crate) trait CalcFloat:
     fn copysign(self, o: Self) -> Self;
     fn is_nan(self) -> bool;
     fn is_infinite(self) -> bool;
-    fn is_finite(self) -> bool;
     fn is_sign_negative(self) -> bool;
     fn from_f64(v: f64) -> Self;
 }
@@ -169,7 +168,6 @@ macro_rules! calc_float {
             #[inline(always)] fn copysign(self, o: Self) -> Self { <$t>::copysign(self, o) }
             #[inline(always)] fn is_nan(self) -> bool { <$t>::is_nan(self) }
             #[inline(always)] fn is_infinite(self) -> bool { <$t>::is_infinite(self) }
-            #[inline(always)] fn is_finite(self) -> bool { <$t>::is_finite(self) }
             #[inline(always)] fn is_sign_negative(self) -> bool { <$t>::is_sign_negative(self) }
             #[inline(always)] fn from_f64(v: f64) -> Self { v as $t }
         }
