@@ -23,7 +23,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     host_pool().set_enabled(pool);
-    let a = Array::arange(1_000_000)?.reshape(&[1000, -1])?.to_device(device)?;
+    let a = Array::arange(1_000_000)?
+        .reshape(&[1000, -1])?
+        .to_device(device)?;
     let step = || -> kusari_array::Result<Array> { a.t().multiply(2) };
     for _ in 0..10 {
         step()?;

@@ -299,7 +299,11 @@ mod tests {
         // A nearby size shares the bin and gets the same block back, zeroed on request.
         let b = pool.allocate((1 << 20) - 100, true).unwrap();
         assert_eq!(b.as_ptr(), p);
-        assert!(unsafe { std::slice::from_raw_parts(b.as_ptr(), (1 << 20) - 100) }.iter().all(|&x| x == 0));
+        assert!(
+            unsafe { std::slice::from_raw_parts(b.as_ptr(), (1 << 20) - 100) }
+                .iter()
+                .all(|&x| x == 0)
+        );
         drop(b);
         pool.free_all_blocks();
         assert_eq!(pool.total_bytes(), 0);
@@ -310,13 +314,20 @@ mod tests {
         let pool = private_pool(Some(3 << 20));
         let a = pool.allocate(2 << 20, false).unwrap();
         let e = pool.allocate(2 << 20, false).err().expect("over the limit");
-        assert!(matches!(e, Error::OutOfMemory { limit, .. } if limit == 3 << 20), "{e}");
+        assert!(
+            matches!(e, Error::OutOfMemory { limit, .. } if limit == 3 << 20),
+            "{e}"
+        );
         drop(a);
         pool.set_enabled(false);
         assert_eq!(pool.total_bytes(), 0);
         let c = pool.allocate(2 << 20, false).unwrap();
         drop(c);
-        assert_eq!(pool.free_bytes(), 0, "nothing is cached while the pool is off");
+        assert_eq!(
+            pool.free_bytes(),
+            0,
+            "nothing is cached while the pool is off"
+        );
     }
 
     #[test]
