@@ -46,6 +46,10 @@ impl HostPool {
         let limit = std::env::var("KUSARI_HOST_MEMORY_LIMIT")
             .ok()
             .and_then(|v| v.trim().parse().ok());
+        HostPool::new(enabled, limit)
+    }
+
+    fn new(enabled: bool, limit: Option<usize>) -> Self {
         HostPool {
             enabled: AtomicBool::new(enabled),
             state: Mutex::new(State {
@@ -125,9 +129,10 @@ impl HostPool {
         size.div_ceil(step) * step
     }
 
-    fn allocate(&self, bytes: usize, zeroed: bool) -> Result<CpuBuffer> {
+    fn allocate(&'static self, bytes: usize, zeroed: bool) -> Result<CpuBuffer> {
         if bytes == 0 {
             return Ok(CpuBuffer {
+                pool: self,
                 ptr: NonNull::<u8>::dangling_aligned(),
                 alloc: 0,
                 pooled: false,
@@ -166,6 +171,7 @@ impl HostPool {
                         unsafe { std::ptr::write_bytes(p as *mut u8, 0, bytes) };
                     }
                     return Ok(CpuBuffer {
+                        pool: self,
                         ptr: NonNull::new(p as *mut u8).expect("pooled pointer"),
                         alloc: size,
                         pooled,
@@ -189,6 +195,7 @@ impl HostPool {
         }
         match NonNull::new(ptr) {
             Some(ptr) => Ok(CpuBuffer {
+                pool: self,
                 ptr,
                 alloc: size,
                 pooled: size >= MIN_POOLED,
@@ -229,6 +236,7 @@ impl DanglingAligned for NonNull<u8> {
 
 /// One host allocation owned by an array's storage.
 pub(crate) struct CpuBuffer {
+    pool: &'static HostPool,
     ptr: NonNull<u8>,
     alloc: usize,
     #[allow(dead_code)]
@@ -259,7 +267,7 @@ impl CpuBuffer {
 impl Drop for CpuBuffer {
     fn drop(&mut self) {
         if self.alloc > 0 {
-            host_pool().release(self.ptr, self.alloc);
+            self.pool.release(self.ptr, self.alloc);
         }
     }
 }
@@ -274,6 +282,52 @@ mod tests {
             let r = HostPool::round(s);
             assert!(r >= s && (r - s) * 4 <= s, "{s} -> {r}");
         }
+    }
+
+    fn private_pool(limit: Option<usize>) -> &'static HostPool {
+        Box::leak(Box::new(HostPool::new(true, limit)))
+    }
+
+    #[test]
+    fn freed_blocks_are_reused_and_counted() {
+        let pool = private_pool(None);
+        let a = pool.allocate(1 << 20, false).unwrap();
+        let p = a.as_ptr();
+        assert_eq!((pool.used_bytes(), pool.free_bytes()), (1 << 20, 0));
+        drop(a);
+        assert_eq!((pool.used_bytes(), pool.free_bytes()), (0, 1 << 20));
+        // A nearby size shares the bin and gets the same block back, zeroed on request.
+        let b = pool.allocate((1 << 20) - 100, true).unwrap();
+        assert_eq!(b.as_ptr(), p);
+        assert!(
+            unsafe { std::slice::from_raw_parts(b.as_ptr(), (1 << 20) - 100) }
+                .iter()
+                .all(|&x| x == 0)
+        );
+        drop(b);
+        pool.free_all_blocks();
+        assert_eq!(pool.total_bytes(), 0);
+    }
+
+    #[test]
+    fn limit_is_enforced_and_switching_off_releases() {
+        let pool = private_pool(Some(3 << 20));
+        let a = pool.allocate(2 << 20, false).unwrap();
+        let e = pool.allocate(2 << 20, false).err().expect("over the limit");
+        assert!(
+            matches!(e, Error::OutOfMemory { limit, .. } if limit == 3 << 20),
+            "{e}"
+        );
+        drop(a);
+        pool.set_enabled(false);
+        assert_eq!(pool.total_bytes(), 0);
+        let c = pool.allocate(2 << 20, false).unwrap();
+        drop(c);
+        assert_eq!(
+            pool.free_bytes(),
+            0,
+            "nothing is cached while the pool is off"
+        );
     }
 
     #[test]
