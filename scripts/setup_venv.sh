@@ -21,4 +21,6 @@ have="$("$venv/bin/python" -c 'import numpy; print(numpy.__version__)' 2>/dev/nu
 if [ "$have" != "$want" ]; then
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$NUMPY_SPEC"
 fi
+# threadpoolctl only reports which BLAS NumPy uses, for the benchmark tables.
+"$venv/bin/python" -c 'import threadpoolctl' 2>/dev/null || "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "threadpoolctl==3.5.0"
 "$venv/bin/python" -c 'import numpy; print("numpy", numpy.__version__, "in", "'"$venv"'")'

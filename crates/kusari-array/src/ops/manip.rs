@@ -127,7 +127,7 @@ impl Array {
         }
         let mut out: Shape = shape.iter().map(|&d| d.max(0) as usize).collect();
         if let Some(i) = unknown {
-            if known == 0 || size % known != 0 {
+            if known == 0 || !size.is_multiple_of(known) {
                 return Err(Error::shape(
                     "reshape",
                     format!("cannot reshape array of size {size} into shape {shape:?}"),
@@ -480,7 +480,7 @@ pub fn stack(arrays: &[&Array], axis: isize) -> Result<Array> {
 /// Splits into `sections` equal parts along `axis` (NumPy's `split`); an error if they can't be equal.
 pub fn split(a: &Array, sections: usize, axis: isize) -> Result<Vec<Array>> {
     let ax = layout::normalize_axis("split", axis, a.ndim())?;
-    if sections == 0 || a.shape()[ax] % sections != 0 {
+    if sections == 0 || !a.shape()[ax].is_multiple_of(sections) {
         return Err(Error::value("split", format!("array split does not result in an equal division: axis {ax} of size {} into {sections} sections", a.shape()[ax])));
     }
     array_split(a, sections, axis)

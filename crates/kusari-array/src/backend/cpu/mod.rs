@@ -3,6 +3,7 @@
 pub(crate) mod elementwise;
 pub(crate) mod matmul;
 pub(crate) mod reduce;
+pub(crate) mod simd;
 pub(crate) mod strided;
 
 use crate::{Array, Element, Result};

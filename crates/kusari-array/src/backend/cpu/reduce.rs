@@ -10,6 +10,7 @@
 //! Contiguous runs are folded with eight independent lanes so float sums
 //! vectorize (a single running sum would be one long dependency chain).
 
+use super::simd;
 use super::strided::SendPtrs;
 use rayon::prelude::*;
 
@@ -22,19 +23,16 @@ pub(crate) trait ReduceOp<T: Copy>: Sync {
 
     #[inline(always)]
     fn fold_slice(&self, acc: Self::Acc, xs: &[T]) -> Self::Acc {
-        let mut lanes = [self.identity(); 8];
-        let chunks = xs.chunks_exact(8);
-        let rest = chunks.remainder();
-        for c in chunks {
-            for i in 0..8 {
-                lanes[i] = self.step(lanes[i], c[i]);
-            }
+        // SAFETY: plain slice arithmetic; only the instruction set differs.
+        unsafe {
+            simd::fold_lanes(
+                acc,
+                self.identity(),
+                xs,
+                &|a, x| self.step(a, x),
+                &|a, b| self.merge(a, b),
+            )
         }
-        let mut acc = acc;
-        for l in lanes {
-            acc = self.merge(acc, l);
-        }
-        rest.iter().fold(acc, |a, &x| self.step(a, x))
     }
 }
 
@@ -191,8 +189,10 @@ pub(crate) unsafe fn reduce<T: Copy + Send + Sync, R: ReduceOp<T>>(
             let sk = kstrides[kk];
             let others: Vec<usize> = (0..kept.len()).filter(|&k| k != kk).collect();
             let n_outer = m / nk;
-            let block = if parallel && n_outer < rayon::current_num_threads() * 2 {
-                1024.min(nk).max(1)
+            // Few output rows: split each row into column blocks so every thread gets work.
+            let threads = rayon::current_num_threads();
+            let block = if parallel && n_outer < threads * 2 {
+                nk.div_ceil(threads * 4).next_multiple_of(64).min(nk)
             } else {
                 nk
             };
@@ -220,9 +220,7 @@ pub(crate) unsafe fn reduce<T: Copy + Send + Sync, R: ReduceOp<T>>(
                     let p = p0.offset(roff);
                     if sk == 1 {
                         let xs = std::slice::from_raw_parts(p, j1 - j0);
-                        for (a, &x) in acc.iter_mut().zip(xs) {
-                            *a = op.step(*a, x);
-                        }
+                        simd::accumulate_contig(&mut acc, xs, &|a, x| op.step(a, x));
                     } else {
                         for (j, a) in acc.iter_mut().enumerate() {
                             *a = op.step(*a, *p.offset(j as isize * sk));

@@ -6,6 +6,7 @@
 //! callback that sees one run of `len` elements at fixed byte strides, so
 //! contiguous runs become plain slice loops the compiler vectorizes.
 
+use super::simd;
 use smallvec::SmallVec;
 
 /// Below this many elements a loop stays on the calling thread: spawning
@@ -174,9 +175,7 @@ pub(crate) unsafe fn map1<A: Copy, O: Copy>(
             if s[0] == so && s[1] == sa {
                 let o = std::slice::from_raw_parts_mut(po, n);
                 let x = std::slice::from_raw_parts(pa, n);
-                for (o, &x) in o.iter_mut().zip(x) {
-                    *o = f(x);
-                }
+                simd::unary_contig(o, x, &f);
             } else if s[0] == so && s[1] == 0 {
                 let v = f(*pa);
                 std::slice::from_raw_parts_mut(po, n).fill(v);
@@ -217,23 +216,15 @@ pub(crate) unsafe fn map2<A: Copy, B: Copy, O: Copy>(
                 let o = std::slice::from_raw_parts_mut(po, n);
                 let x = std::slice::from_raw_parts(pa, n);
                 let y = std::slice::from_raw_parts(pb, n);
-                for ((o, &x), &y) in o.iter_mut().zip(x).zip(y) {
-                    *o = f(x, y);
-                }
+                simd::binary_contig(o, x, y, &f);
             } else if s[0] == so && s[1] == sa && s[2] == 0 {
                 let o = std::slice::from_raw_parts_mut(po, n);
                 let x = std::slice::from_raw_parts(pa, n);
-                let y = *pb;
-                for (o, &x) in o.iter_mut().zip(x) {
-                    *o = f(x, y);
-                }
+                simd::binary_contig_scalar_right(o, x, *pb, &f);
             } else if s[0] == so && s[1] == 0 && s[2] == sb {
                 let o = std::slice::from_raw_parts_mut(po, n);
-                let x = *pa;
                 let y = std::slice::from_raw_parts(pb, n);
-                for (o, &y) in o.iter_mut().zip(y) {
-                    *o = f(x, y);
-                }
+                simd::binary_contig_scalar_left(o, *pa, y, &f);
             } else {
                 for i in 0..n as isize {
                     *po.byte_offset(i * s[0]) =
