@@ -1,20 +1,37 @@
 //! # kusari
 //!
 //! A define-by-run deep-learning framework (Chainer's design, in Rust). The
-//! forward pass is plain code; backward is automatic. This crate will hold
-//! variables and the recorded graph, functions, links, optimizers, serializers
-//! and the trainer; today it re-exports the array library it is built on.
+//! forward pass is plain code; running it records the graph, and `backward`
+//! computes the gradients.
 //!
 //! ```
-//! use kusari::array::{Array, DType};
-//! let x = Array::zeros(&[10, 20], DType::F32)?; // a minibatch of 10 vectors of 20 dimensions
-//! assert_eq!(x.shape(), &[10, 20]);
-//! # Ok::<(), kusari::array::Error>(())
+//! use kusari::{array::array, Variable};
+//! let x = Variable::new(array![3.0f32]);
+//! let y = Variable::new(array![4.0f32]);
+//! let z = x.pow(2.0) + 2.0 * &x * &y + &y; // z = x**2 + 2xy + y
+//! z.backward()?;
+//! assert_eq!(x.grad().unwrap().item::<f32>()?, 14.0); // 2x + 2y
+//! assert_eq!(y.grad().unwrap().item::<f32>()?, 7.0); // 2x + 1
+//! # Ok::<(), kusari::Error>(())
 //! ```
 #![warn(missing_docs)]
 
 /// The n-d arrays kusari computes with (the `kusari-array` crate).
 pub use kusari_array as array;
+pub use kusari_array::{Error, Result};
+
+mod backprop;
+pub mod computational_graph;
+pub mod config;
+mod function_node;
+pub mod functions;
+pub mod gradient_check;
+mod variable;
+mod variable_ops;
+
+pub use backprop::grad;
+pub use function_node::{apply, apply1, BackwardContext, FunctionCall, FunctionNode};
+pub use variable::{Initializer, Parameter, VarNode, Variable};
 
 /// The README's examples, compiled and run as doc tests so they stay true.
 #[cfg(doctest)]

@@ -1,0 +1,39 @@
+//! Differentiable functions (Chainer's `chainer.functions`). Each takes
+//! variables, returns variables, and records itself for backward. This issue
+//! brings the basic math and array functions that operators and gradients
+//! need; the full library follows.
+
+mod array_ops;
+mod basic_math;
+mod math;
+
+pub use array_ops::{broadcast_to, reshape, sum, sum_to, transpose};
+pub use basic_math::{
+    add, add_constant, div, div_constant, mul, mul_constant, neg, pow, pow_constant, rdiv_constant,
+    rsub_constant, sub,
+};
+pub use math::{exp, log, matmul};
+
+use crate::array::{DType, Error, Result};
+
+/// Chainer-style type check: both inputs must share a dtype.
+pub(crate) fn expect_same_dtype(op: &'static str, a: DType, b: DType) -> Result<()> {
+    if a != b {
+        return Err(Error::DType {
+            op,
+            message: format!("expected x.dtype == y.dtype, got {a} != {b}"),
+        });
+    }
+    Ok(())
+}
+
+/// Chainer-style type check: a float input.
+pub(crate) fn expect_float(op: &'static str, name: &str, d: DType) -> Result<()> {
+    if !d.is_float() {
+        return Err(Error::DType {
+            op,
+            message: format!("expected {name}.dtype.kind == 'f', got {d}"),
+        });
+    }
+    Ok(())
+}
