@@ -11,8 +11,21 @@ use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-/// Alignment of every array buffer: a cache line, and enough for AVX-512 loads.
+/// Alignment of large buffers: a cache line, and enough for AVX-512 loads.
 pub(crate) const ALIGN: usize = 64;
+/// Alignment of small buffers: what `malloc` gives for free (asking for 64
+/// sends glibc down its slow `memalign` path, which dominated tiny arrays).
+const SMALL_ALIGN: usize = 16;
+
+/// The alignment used for a (rounded) buffer size; a function of the size
+/// alone, so `dealloc` can rebuild the layout.
+fn align_for(size: usize) -> usize {
+    if size < MIN_POOLED {
+        SMALL_ALIGN
+    } else {
+        ALIGN
+    }
+}
 /// Buffers smaller than this bypass the pool.
 const MIN_POOLED: usize = 64 * 1024;
 
@@ -113,8 +126,13 @@ impl HostPool {
         };
         for (size, ptrs) in blocks {
             for p in ptrs {
-                // SAFETY: every cached address came from `alloc` with this size and ALIGN.
-                unsafe { dealloc(p as *mut u8, Layout::from_size_align_unchecked(size, ALIGN)) };
+                // SAFETY: every cached address came from `alloc` with this size and its alignment.
+                unsafe {
+                    dealloc(
+                        p as *mut u8,
+                        Layout::from_size_align_unchecked(size, align_for(size)),
+                    )
+                };
             }
         }
     }
@@ -123,7 +141,7 @@ impl HostPool {
     /// nearby sizes share a bin while wasting at most a quarter.
     fn round(size: usize) -> usize {
         if size < MIN_POOLED {
-            return size.div_ceil(ALIGN) * ALIGN;
+            return size.div_ceil(SMALL_ALIGN) * SMALL_ALIGN;
         }
         let step = 1usize << (usize::BITS - 1 - size.leading_zeros()).saturating_sub(2);
         size.div_ceil(step) * step
@@ -180,7 +198,7 @@ impl HostPool {
             }
             s.used += size;
         }
-        let layout = Layout::from_size_align(size, ALIGN).map_err(|_| oom(self, size))?;
+        let layout = Layout::from_size_align(size, align_for(size)).map_err(|_| oom(self, size))?;
         let attempt = || unsafe {
             if zeroed {
                 alloc_zeroed(layout)
@@ -219,8 +237,13 @@ impl HostPool {
                 return;
             }
         }
-        // SAFETY: `ptr` was allocated with exactly this size and ALIGN.
-        unsafe { dealloc(ptr.as_ptr(), Layout::from_size_align_unchecked(size, ALIGN)) };
+        // SAFETY: `ptr` was allocated with exactly this size and its alignment.
+        unsafe {
+            dealloc(
+                ptr.as_ptr(),
+                Layout::from_size_align_unchecked(size, align_for(size)),
+            )
+        };
     }
 }
 

@@ -1,9 +1,9 @@
 //! Universal functions: NumPy's elementwise operations with broadcasting and
 //! NumPy's type promotion (NEP 50 for Rust scalars: `f32_array * 2.0` stays `float32`).
 
-use crate::backend::cpu::OutView;
+use crate::backend::cpu::{InView, OutView};
 use crate::layout::{self, Shape};
-use crate::{Array, DType, Error, Kind, Result, Scalar};
+use crate::{Array, DType, Element, Error, Kind, Result, Scalar};
 
 /// An argument of a ufunc: an array or a weak Rust scalar.
 #[derive(Clone, Copy, Debug)]
@@ -423,7 +423,26 @@ pub fn binary<'a>(
     a: impl Into<Operand<'a>>,
     b: impl Into<Operand<'a>>,
 ) -> Result<Array> {
-    let (x, y) = binary_operands(op, a.into(), b.into())?;
+    let (a, b) = (a.into(), b.into());
+    match (a, b) {
+        (Operand::Array(x), Operand::Array(y)) => {
+            if let Some(out) = binary_same_layout(op, x, y)? {
+                return Ok(out);
+            }
+        }
+        (Operand::Array(x), Operand::Scalar(s)) => {
+            if let Some(out) = binary_scalar_contiguous(op, x, s, false)? {
+                return Ok(out);
+            }
+        }
+        (Operand::Scalar(s), Operand::Array(y)) => {
+            if let Some(out) = binary_scalar_contiguous(op, y, s, true)? {
+                return Ok(out);
+            }
+        }
+        _ => {}
+    }
+    let (x, y) = binary_operands(op, a, b)?;
     Array::same_device(op.name(), &x, &y)?;
     let shape = layout::broadcast_shapes(op.name(), x.shape(), y.shape())?;
     let (run, compute, result) = op.resolve(x.dtype().promote(y.dtype()))?;
@@ -435,13 +454,111 @@ pub fn binary<'a>(
     Ok(out)
 }
 
+/// The common case of a model's arithmetic: two C-contiguous host arrays of
+/// one shape and dtype. Runs them as flat 1-D loops and skips broadcasting,
+/// casting and memory-order analysis (which dominate on tiny arrays).
+fn binary_same_layout(op: BinaryOp, x: &Array, y: &Array) -> Result<Option<Array>> {
+    if x.shape() != y.shape()
+        || x.dtype() != y.dtype()
+        || x.device() != crate::Device::Cpu
+        || y.device() != crate::Device::Cpu
+        || !x.is_c_contiguous()
+        || !y.is_c_contiguous()
+        || matches!(
+            op,
+            BinaryOp::Power | BinaryOp::LeftShift | BinaryOp::RightShift
+        )
+    {
+        return Ok(None);
+    }
+    let (run, compute, result) = op.resolve(x.dtype())?;
+    if compute != x.dtype() {
+        return Ok(None);
+    }
+    let n = x.size();
+    let flat = |a: &Array| {
+        a.view_with(
+            Shape::from_slice(&[n]),
+            layout::Strides::from_slice(&[1]),
+            a.offset(),
+        )
+    };
+    let mut out =
+        Array::uninit_with_strides(result, &[n], layout::Strides::from_slice(&[1]), x.device())?;
+    run_binary(run, compute, &flat(x), &flat(y), OutView::of(&mut out)?)?;
+    Ok(Some(out.view_with(
+        x.shape().into(),
+        layout::c_strides(x.shape()),
+        0,
+    )))
+}
+
+/// A C-contiguous host array with a weak scalar that needs no cast (e.g.
+/// `f32_array * 2.0`): the scalar is read from the stack with stride 0
+/// instead of being materialized as a 0-d array.
+fn binary_scalar_contiguous(
+    op: BinaryOp,
+    x: &Array,
+    s: Scalar,
+    scalar_first: bool,
+) -> Result<Option<Array>> {
+    if x.device() != crate::Device::Cpu
+        || !x.is_c_contiguous()
+        || matches!(
+            op,
+            BinaryOp::Power | BinaryOp::LeftShift | BinaryOp::RightShift
+        )
+    {
+        return Ok(None);
+    }
+    let sdtype = weak_scalar_dtype(op, s, x.dtype())?;
+    if sdtype != x.dtype() {
+        return Ok(None);
+    }
+    let (run, compute, result) = op.resolve(x.dtype())?;
+    if compute != x.dtype() {
+        return Ok(None);
+    }
+    let n = x.size();
+    let mut out =
+        Array::uninit_with_strides(result, &[n], layout::Strides::from_slice(&[1]), x.device())?;
+    let zero = [0isize];
+    let one = [1isize];
+    crate::dispatch_all!(compute, T => {
+        let v: T = match s {
+            Scalar::Bool(b) => b.cast(),
+            Scalar::Int(i) => i.cast(),
+            Scalar::Float(f) => f.cast(),
+        };
+        let sv = InView { ptr: &v as *const T as *const u8, strides: &zero };
+        let xv = InView { ptr: x.host_ptr(), strides: &one };
+        let (l, r) = if scalar_first { (&sv, &xv) } else { (&xv, &sv) };
+        crate::backend::cpu::elementwise::binary(run, compute, l, r, OutView::of(&mut out)?)?;
+    });
+    Ok(Some(out.view_with(
+        x.shape().into(),
+        layout::c_strides(x.shape()),
+        0,
+    )))
+}
+
 fn run_binary(op: BinaryOp, compute: DType, x: &Array, y: &Array, out: OutView<'_>) -> Result<()> {
     x.expect_cpu(op.name())?;
     match op {
-        BinaryOp::LeftShift | BinaryOp::RightShift => {
-            crate::backend::cpu::elementwise::shift(op == BinaryOp::LeftShift, compute, x, y, out)
-        }
-        _ => crate::backend::cpu::elementwise::binary(op, compute, x, y, out),
+        BinaryOp::LeftShift | BinaryOp::RightShift => crate::backend::cpu::elementwise::shift(
+            op == BinaryOp::LeftShift,
+            compute,
+            &InView::of(x),
+            &InView::of(y),
+            out,
+        ),
+        _ => crate::backend::cpu::elementwise::binary(
+            op,
+            compute,
+            &InView::of(x),
+            &InView::of(y),
+            out,
+        ),
     }
 }
 
@@ -534,7 +651,7 @@ pub fn unary(op: UnaryOp, a: &Array) -> Result<Array> {
     let mut out = alloc_like_inputs(result, a.shape(), &[a])?;
     let x = prepared(op.name(), a, compute, a.shape())?;
     x.expect_cpu(op.name())?;
-    crate::backend::cpu::elementwise::unary(op, compute, &x, OutView::of(&mut out)?)?;
+    crate::backend::cpu::elementwise::unary(op, compute, &InView::of(&x), OutView::of(&mut out)?)?;
     Ok(out)
 }
 

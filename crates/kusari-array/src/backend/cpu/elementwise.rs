@@ -7,7 +7,7 @@
 #![allow(clippy::bool_comparison)]
 
 use super::strided::{map1, map2, map3};
-use super::OutView;
+use super::{InView, OutView};
 use crate::ops::ufunc::{BinaryOp, UnaryOp};
 use crate::{Array, DType, Element, Error, Result};
 use half::{bf16, f16};
@@ -248,8 +248,8 @@ fn py_divmod<C: CalcFloat>(a: C, b: C) -> (C, C) {
 /// Runs the typed closure for a binary op over `a`, `b` (already cast to the
 /// compute dtype and broadcast) into `out`.
 fn run2<A: Copy, B: Copy, O: Copy>(
-    a: &Array,
-    b: &Array,
+    a: &InView<'_>,
+    b: &InView<'_>,
     out: *mut u8,
     out_strides: &[isize],
     shape: &[usize],
@@ -259,8 +259,8 @@ fn run2<A: Copy, B: Copy, O: Copy>(
     unsafe {
         map2::<A, B, O>(
             shape,
-            (a.host_ptr(), a.strides()),
-            (b.host_ptr(), b.strides()),
+            (a.ptr, a.strides),
+            (b.ptr, b.strides),
             (out, out_strides),
             f,
         )
@@ -268,14 +268,14 @@ fn run2<A: Copy, B: Copy, O: Copy>(
 }
 
 fn run1<A: Copy, O: Copy>(
-    a: &Array,
+    a: &InView<'_>,
     out: *mut u8,
     out_strides: &[isize],
     shape: &[usize],
     f: impl Fn(A) -> O + Sync,
 ) {
     // SAFETY: as in `run2`.
-    unsafe { map1::<A, O>(shape, (a.host_ptr(), a.strides()), (out, out_strides), f) }
+    unsafe { map1::<A, O>(shape, (a.ptr, a.strides), (out, out_strides), f) }
 }
 
 macro_rules! dispatch_num {
@@ -418,8 +418,8 @@ fn fmin<T: Num>(x: T, y: T) -> T {
 pub(crate) fn binary(
     op: BinaryOp,
     compute: DType,
-    a: &Array,
-    b: &Array,
+    a: &InView<'_>,
+    b: &InView<'_>,
     out: OutView<'_>,
 ) -> Result<()> {
     use BinaryOp::*;
@@ -485,8 +485,8 @@ pub(crate) fn binary(
 pub(crate) fn shift(
     left: bool,
     compute: DType,
-    a: &Array,
-    b: &Array,
+    a: &InView<'_>,
+    b: &InView<'_>,
     out: OutView<'_>,
 ) -> Result<()> {
     let (p, shape, os) = (out.ptr, out.shape, out.strides);
@@ -503,7 +503,7 @@ pub(crate) fn shift(
 }
 
 /// Elementwise unary op on a host array already cast to `compute`.
-pub(crate) fn unary(op: UnaryOp, compute: DType, a: &Array, out: OutView<'_>) -> Result<()> {
+pub(crate) fn unary(op: UnaryOp, compute: DType, a: &InView<'_>, out: OutView<'_>) -> Result<()> {
     use UnaryOp::*;
     let (p, shape, os) = (out.ptr, out.shape, out.strides);
     macro_rules! go {

@@ -124,6 +124,23 @@ pub(crate) fn gather_offsets(src: &Array, offsets: &[isize], out: OutView<'_>) {
     }
 }
 
+/// What a kernel reads: the host address of an input's first element and its
+/// strides (already broadcast to the output's shape). Usually an array; a
+/// scalar on the caller's stack with zero strides works too.
+pub(crate) struct InView<'a> {
+    pub ptr: *const u8,
+    pub strides: &'a [isize],
+}
+
+impl<'a> InView<'a> {
+    pub(crate) fn of(a: &'a Array) -> InView<'a> {
+        InView {
+            ptr: a.host_ptr(),
+            strides: a.strides(),
+        }
+    }
+}
+
 /// Where a kernel writes: the host address of an output's first element and
 /// its layout. Built from `&mut Array` (which makes the storage unique), or,
 /// for in-place updates that read and write the same elements, from an
