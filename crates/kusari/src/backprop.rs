@@ -212,7 +212,8 @@ fn run(
 impl Variable {
     /// Computes gradients of this variable with respect to every leaf that
     /// requires one, adding them to the leaves' `.grad`. A size-1 variable
-    /// without a gradient starts from 1.
+    /// without a gradient starts from 1. On a variable without a creator (a
+    /// leaf) it does nothing, as in Chainer.
     pub fn backward(&self) -> Result<()> {
         self.backward_with(false, false, None)
     }
@@ -228,6 +229,10 @@ impl Variable {
         enable_double_backprop: bool,
         loss_scale: Option<f64>,
     ) -> Result<()> {
+        if self.creator().is_none() {
+            // Nothing to propagate (and the seed must not be added to its own `.grad`).
+            return Ok(());
+        }
         let g = match self.grad_var() {
             Some(g) => g,
             None => {

@@ -160,9 +160,15 @@ pub fn apply(func: impl FunctionNode, inputs: &[&Variable]) -> Result<Vec<Variab
     let refs: Vec<&Array> = arrays.iter().collect();
     func.check_type(&refs)?;
     let outs = func.forward(&refs)?;
-    let record = config::enable_backprop() && inputs.iter().any(|v| v.requires_grad());
-    if !record {
-        return Ok(outs.into_iter().map(Variable::new).collect());
+    // As in Chainer, an output requires a gradient iff some input does.
+    let requires_grad = inputs.iter().any(|v| v.requires_grad());
+    if !(config::enable_backprop() && requires_grad) {
+        let wrap = if requires_grad {
+            Variable::new
+        } else {
+            Variable::constant
+        };
+        return Ok(outs.into_iter().map(wrap).collect());
     }
     let rank = inputs.iter().map(|v| v.rank()).max().unwrap_or(0);
     let retained_inputs = func

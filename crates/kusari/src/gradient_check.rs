@@ -168,7 +168,9 @@ pub fn check_backward(
         numerical +=
             dot(&p.astype(DType::F64)?.subtract(&m.astype(DType::F64)?)?, g)? / (2.0 * opts.eps);
     }
-    if !((analytical - numerical).abs() <= opts.atol + opts.rtol * numerical.abs()) {
+    // Written so that a NaN on either side fails the check (the comparison is false).
+    let within = (analytical - numerical).abs() <= opts.atol + opts.rtol * numerical.abs();
+    if !within {
         return Err(fail(format!(
             "analytical and numerical directional derivatives differ: analytical {analytical:.10e}, numerical {numerical:.10e} (atol {}, rtol {}, eps {})",
             opts.atol, opts.rtol, opts.eps

@@ -244,7 +244,7 @@ impl FunctionNode for Constant {
             ConstOp::Add => "AddConstant",
             ConstOp::RSub => "SubFromConstant",
             ConstOp::Mul => "MulConstant",
-            ConstOp::Div => "DivFromConstant",
+            ConstOp::Div => "DivConstant",
             ConstOp::RDiv => "DivFromConstant",
             ConstOp::Pow => "PowVarConst",
         }
