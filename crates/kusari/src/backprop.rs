@@ -7,10 +7,12 @@
 //! under `enable_backprop = enable_double_backprop`, so without double
 //! backprop no graph is built for the gradients.
 
-use crate::array::{Array, Error, Result};
+use crate::array::ops::ufunc;
+use crate::array::{Array, BinaryOp, Error, Result};
 use crate::config::{self, Setting};
 use crate::function_node::{BackwardContext, FunctionCall};
 use crate::variable::{VarNode, Variable};
+use smallvec::SmallVec;
 use std::cell::Cell;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -46,7 +48,18 @@ fn accumulate(node: &Rc<VarNode>, g: Variable, touched: &mut Vec<Rc<VarNode>>) -
             touched.push(node.clone());
             g
         }
-        Some(prev) => prev.try_add(&g)?,
+        Some(prev) => {
+            if !config::enable_backprop() && prev.is_sole_handle() {
+                // No graph of the gradients is wanted and nobody else holds
+                // this sum: add in place instead of allocating a new one.
+                let g = g.data();
+                prev.update_array(|a| ufunc::binary_inplace(BinaryOp::Add, a, &*g))?;
+                drop(g);
+                prev
+            } else {
+                prev.try_add(&g)?
+            }
+        }
     });
     Ok(())
 }
@@ -87,7 +100,7 @@ fn run(
     let _mode = config::using_config(Setting::EnableBackprop, enable_double_backprop);
     let result = (|| -> Result<()> {
         while let Some(Queued(_, _, call)) = heap.pop() {
-            let mut gys: Vec<Option<Variable>> = Vec::with_capacity(call.outputs.len());
+            let mut gys: SmallVec<[Option<Variable>; 2]> = SmallVec::new();
             for (k, out) in call.outputs.iter().enumerate() {
                 let g = out.upgrade().and_then(|n| {
                     let g = n.pending.borrow_mut().take();
@@ -112,7 +125,7 @@ fn run(
             let Some(device_like) = gys.iter().flatten().next().map(|g| g.data().device()) else {
                 continue;
             };
-            let gys: Vec<Variable> = gys
+            let gys: SmallVec<[Variable; 2]> = gys
                 .into_iter()
                 .zip(&call.output_meta)
                 .map(|(g, (shape, dtype))| match g {
@@ -124,7 +137,8 @@ fn run(
                     )?)),
                 })
                 .collect::<Result<_>>()?;
-            let needs: Vec<bool> = call.inputs.iter().map(|n| n.requires_grad.get()).collect();
+            let needs: SmallVec<[bool; 4]> =
+                call.inputs.iter().map(|n| n.requires_grad.get()).collect();
             if !needs.iter().any(|&n| n) {
                 continue;
             }
@@ -149,11 +163,16 @@ fn run(
                 if !need {
                     continue;
                 }
-                let (want, got) = (
-                    node.meta.borrow().clone(),
-                    (gx.data().shape().to_vec(), gx.data().dtype()),
-                );
-                if want != got {
+                let mismatch = {
+                    let (want, data) = (node.meta.borrow(), gx.data());
+                    (want.0.as_slice() != data.shape() || want.1 != data.dtype()).then(|| {
+                        (
+                            (want.0.to_vec(), want.1),
+                            (data.shape().to_vec(), data.dtype()),
+                        )
+                    })
+                };
+                if let Some((want, got)) = mismatch {
                     return Err(Error::Shape {
                         op: "backward",
                         message: format!(

@@ -4,9 +4,11 @@
 //! inputs' graph nodes strongly and its outputs' weakly, and keeps only the
 //! arrays its backward asked to retain (Chainer's aggressive buffer release).
 
+use crate::array::layout::Shape;
 use crate::array::{Array, DType, Result};
 use crate::config;
 use crate::variable::{VarNode, Variable};
+use smallvec::SmallVec;
 use std::cell::Cell;
 use std::rc::{Rc, Weak};
 
@@ -47,11 +49,13 @@ pub trait FunctionNode: 'static {
 /// One application of a [`FunctionNode`] in the graph.
 pub struct FunctionCall {
     pub(crate) func: Box<dyn FunctionNode>,
-    pub(crate) inputs: Vec<Rc<VarNode>>,
-    pub(crate) outputs: Vec<Weak<VarNode>>,
-    pub(crate) output_meta: Vec<(Vec<usize>, DType)>,
-    pub(crate) retained_inputs: Vec<Array>,
-    pub(crate) retained_outputs: Vec<Array>,
+    // Inline small vectors: one allocation per call instead of six (tiny
+    // models are dominated by this bookkeeping).
+    pub(crate) inputs: SmallVec<[Rc<VarNode>; 2]>,
+    pub(crate) outputs: SmallVec<[Weak<VarNode>; 1]>,
+    pub(crate) output_meta: SmallVec<[(Shape, DType); 1]>,
+    pub(crate) retained_inputs: SmallVec<[Array; 2]>,
+    pub(crate) retained_outputs: SmallVec<[Array; 1]>,
     pub(crate) rank: u32,
     /// The backward pass that last queued this call (avoids a visited set).
     pub(crate) visited: Cell<u64>,
@@ -71,12 +75,12 @@ impl FunctionCall {
 impl Drop for FunctionCall {
     fn drop(&mut self) {
         // Dropping a long chain recursively would overflow the stack; unlink it iteratively.
-        let mut stack: Vec<Rc<VarNode>> = std::mem::take(&mut self.inputs);
+        let mut stack: Vec<Rc<VarNode>> = std::mem::take(&mut self.inputs).into_vec();
         while let Some(node) = stack.pop() {
             if let Ok(node) = Rc::try_unwrap(node) {
                 if let Some(creator) = node.creator.borrow_mut().take() {
                     if let Ok(mut call) = Rc::try_unwrap(creator) {
-                        stack.append(&mut call.inputs);
+                        stack.extend(std::mem::take(&mut call.inputs));
                     }
                 }
             }
@@ -143,7 +147,7 @@ impl BackwardContext<'_> {
     }
 
     /// Shape of input `i`.
-    pub fn input_shape(&self, i: usize) -> Vec<usize> {
+    pub fn input_shape(&self, i: usize) -> Shape {
         self.call.inputs[i].meta.borrow().0.clone()
     }
 
@@ -156,8 +160,8 @@ impl BackwardContext<'_> {
 /// Runs `func` on `inputs`, recording it in the graph when backprop is
 /// enabled and some input requires a gradient.
 pub fn apply(func: impl FunctionNode, inputs: &[&Variable]) -> Result<Vec<Variable>> {
-    let arrays: Vec<Array> = inputs.iter().map(|v| v.array()).collect();
-    let refs: Vec<&Array> = arrays.iter().collect();
+    let arrays: SmallVec<[Array; 2]> = inputs.iter().map(|v| v.array()).collect();
+    let refs: SmallVec<[&Array; 2]> = arrays.iter().collect();
     func.check_type(&refs)?;
     let outs = func.forward(&refs)?;
     // As in Chainer, an output requires a gradient iff some input does.
@@ -183,9 +187,9 @@ pub fn apply(func: impl FunctionNode, inputs: &[&Variable]) -> Result<Vec<Variab
         .collect();
     let output_meta = outs
         .iter()
-        .map(|o| (o.shape().to_vec(), o.dtype()))
+        .map(|o| (Shape::from_slice(o.shape()), o.dtype()))
         .collect();
-    let nodes: Vec<Rc<VarNode>> = outs
+    let nodes: SmallVec<[Rc<VarNode>; 1]> = outs
         .iter()
         .map(|_| Rc::new(VarNode::new(true, None, rank + 1)))
         .collect();

@@ -1,5 +1,6 @@
 //! `Variable`: a data node of the graph, and `Parameter`, a variable owned by a link.
 
+use crate::array::layout::Shape;
 use crate::array::{Array, DType, Device, Error, Result};
 use crate::function_node::FunctionCall;
 use std::cell::{Cell, Ref, RefCell};
@@ -16,7 +17,7 @@ pub struct VarNode {
     pub(crate) requires_grad: Cell<bool>,
     pub(crate) creator: RefCell<Option<Rc<FunctionCall>>>,
     pub(crate) rank: Cell<u32>,
-    pub(crate) meta: RefCell<(Vec<usize>, DType)>,
+    pub(crate) meta: RefCell<(Shape, DType)>,
 }
 
 impl VarNode {
@@ -32,7 +33,7 @@ impl VarNode {
             requires_grad: Cell::new(requires_grad),
             creator: RefCell::new(creator),
             rank: Cell::new(rank),
-            meta: RefCell::new((Vec::new(), DType::F32)),
+            meta: RefCell::new((Shape::new(), DType::F32)),
         }
     }
 }
@@ -74,7 +75,7 @@ impl Variable {
     }
 
     pub(crate) fn from_node(data: Array, node: Rc<VarNode>) -> Variable {
-        *node.meta.borrow_mut() = (data.shape().to_vec(), data.dtype());
+        *node.meta.borrow_mut() = (Shape::from_slice(data.shape()), data.dtype());
         Variable(Rc::new(VarInner {
             data: RefCell::new(data),
             node,
@@ -97,7 +98,7 @@ impl Variable {
 
     /// Replaces the array (shape and dtype may change; the graph is not touched).
     pub fn set_array(&self, data: Array) {
-        *self.0.node.meta.borrow_mut() = (data.shape().to_vec(), data.dtype());
+        *self.0.node.meta.borrow_mut() = (Shape::from_slice(data.shape()), data.dtype());
         *self.0.data.borrow_mut() = data;
     }
 
@@ -226,6 +227,11 @@ impl Variable {
             self.set_grad(Some(g.to_device(device)?));
         }
         Ok(())
+    }
+
+    /// Whether this is the only handle to the variable (nothing else could see an in-place change).
+    pub(crate) fn is_sole_handle(&self) -> bool {
+        Rc::strong_count(&self.0) == 1
     }
 
     /// Whether two handles are the same variable.

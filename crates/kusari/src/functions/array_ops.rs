@@ -108,7 +108,7 @@ impl FunctionNode for SumTo {
 
 /// Sums `x` down to `shape`, Chainer's `F.sum_to` (the gradient of broadcasting).
 pub fn sum_to(x: &Variable, shape: &[usize]) -> Result<Variable> {
-    if x.shape() == shape {
+    if x.data().shape() == shape {
         return Ok(x.clone());
     }
     apply1(
@@ -141,7 +141,7 @@ impl FunctionNode for BroadcastTo {
 
 /// Broadcasts `x` to `shape`, Chainer's `F.broadcast_to`.
 pub fn broadcast_to(x: &Variable, shape: &[usize]) -> Result<Variable> {
-    if x.shape() == shape {
+    if x.data().shape() == shape {
         return Ok(x.clone());
     }
     apply1(
@@ -174,7 +174,7 @@ impl FunctionNode for Reshape {
 
 /// Gives `x` a new shape with the same number of elements, Chainer's `F.reshape`.
 pub fn reshape(x: &Variable, shape: &[usize]) -> Result<Variable> {
-    if x.shape() == shape {
+    if x.data().shape() == shape {
         return Ok(x.clone());
     }
     apply1(

@@ -11,7 +11,7 @@ use crate::Variable;
 /// `g` summed to input `i`'s shape when broadcasting widened it.
 fn fit(ctx: &BackwardContext<'_>, i: usize, g: Variable) -> Result<Variable> {
     let shape = ctx.input_shape(i);
-    if g.shape() == shape {
+    if g.data().shape() == &shape[..] {
         Ok(g)
     } else {
         sum_to(&g, &shape)

@@ -49,6 +49,11 @@ pub(crate) unsafe fn for_each_run<const N: usize>(
     if shape.contains(&0) {
         return;
     }
+    // One small axis (the flat loops of same-layout operands): nothing to order or merge.
+    if shape.len() == 1 && shape[0] < PARALLEL_THRESHOLD {
+        inner(ptrs, shape[0], std::array::from_fn(|k| strides[k][0]));
+        return;
+    }
     // Drop unit axes, then order the rest from the largest stride to the smallest.
     let mut axes: SmallVec<[usize; 6]> = (0..shape.len()).filter(|&i| shape[i] != 1).collect();
     let key = strides[order_by];
@@ -151,6 +156,15 @@ unsafe fn run_range<const N: usize>(
     }
 }
 
+/// Element strides scaled to byte strides.
+fn byte_steps(strides: &[isize], size: isize) -> Steps {
+    let mut s = Steps::from_slice(strides);
+    for x in s.iter_mut() {
+        *x *= size;
+    }
+    s
+}
+
 /// Applies `f` elementwise from operand `a` (type `A`) into `out` (type `O`).
 ///
 /// # Safety
@@ -163,8 +177,8 @@ pub(crate) unsafe fn map1<A: Copy, O: Copy>(
 ) {
     let sa = std::mem::size_of::<A>() as isize;
     let so = std::mem::size_of::<O>() as isize;
-    let bs_a: Steps = a.1.iter().map(|s| s * sa).collect();
-    let bs_o: Steps = out.1.iter().map(|s| s * so).collect();
+    let bs_a = byte_steps(a.1, sa);
+    let bs_o = byte_steps(out.1, so);
     for_each_run(
         shape,
         [&bs_o, &bs_a],
@@ -202,9 +216,9 @@ pub(crate) unsafe fn map2<A: Copy, B: Copy, O: Copy>(
     let sa = std::mem::size_of::<A>() as isize;
     let sb = std::mem::size_of::<B>() as isize;
     let so = std::mem::size_of::<O>() as isize;
-    let bs_a: Steps = a.1.iter().map(|s| s * sa).collect();
-    let bs_b: Steps = b.1.iter().map(|s| s * sb).collect();
-    let bs_o: Steps = out.1.iter().map(|s| s * so).collect();
+    let bs_a = byte_steps(a.1, sa);
+    let bs_b = byte_steps(b.1, sb);
+    let bs_o = byte_steps(out.1, so);
     for_each_run(
         shape,
         [&bs_o, &bs_a, &bs_b],
@@ -253,10 +267,10 @@ pub(crate) unsafe fn map3<A: Copy, B: Copy, C: Copy, O: Copy>(
         std::mem::size_of::<C>() as isize,
         std::mem::size_of::<O>() as isize,
     );
-    let bs_a: Steps = a.1.iter().map(|s| s * sa).collect();
-    let bs_b: Steps = b.1.iter().map(|s| s * sb).collect();
-    let bs_c: Steps = c.1.iter().map(|s| s * sc).collect();
-    let bs_o: Steps = out.1.iter().map(|s| s * so).collect();
+    let bs_a = byte_steps(a.1, sa);
+    let bs_b = byte_steps(b.1, sb);
+    let bs_c = byte_steps(c.1, sc);
+    let bs_o = byte_steps(out.1, so);
     for_each_run(
         shape,
         [&bs_o, &bs_a, &bs_b, &bs_c],
