@@ -341,3 +341,56 @@ impl Parameter {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameter_initializes_lazily_once() {
+        let p = Parameter::lazy(
+            "W",
+            DType::F32,
+            Box::new(|shape, dtype| Array::full(shape, 0.5, dtype)),
+        );
+        assert!(!p.is_initialized());
+        let e = p.var().unwrap_err();
+        assert!(
+            e.to_string().contains("parameter W is not initialized yet"),
+            "{e}"
+        );
+        p.initialize(&[2, 3]).unwrap();
+        let v = p.var().unwrap();
+        assert_eq!(
+            (v.shape(), v.dtype(), v.name().as_deref()),
+            (vec![2, 3], DType::F32, Some("W"))
+        );
+        assert_eq!(v.data().to_vec::<f32>().unwrap(), vec![0.5; 6]);
+        p.initialize(&[4]).unwrap(); // already initialized: unchanged
+        assert!(p.var().unwrap().ptr_eq(&v));
+    }
+
+    #[test]
+    fn a_wrong_initializer_shape_is_an_error() {
+        let p = Parameter::lazy(
+            "b",
+            DType::F32,
+            Box::new(|_, dtype| Array::zeros(&[1], dtype)),
+        );
+        let e = p.initialize(&[3]).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("initializer of b returned shape [1], expected [3]"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn optimizer_style_update_is_in_place() {
+        let w = Variable::new(Array::ones(&[1000], DType::F32).unwrap());
+        let before = w.data().as_slice::<f32>().unwrap().as_ptr();
+        w.update_array(|a| *a -= 0.5);
+        assert_eq!(w.data().as_slice::<f32>().unwrap().as_ptr(), before);
+        assert_eq!(w.data().get::<f32>(&[0]).unwrap(), 0.5);
+    }
+}

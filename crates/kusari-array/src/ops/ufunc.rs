@@ -530,7 +530,7 @@ fn binary_scalar_contiguous(
             Scalar::Int(i) => i.cast(),
             Scalar::Float(f) => f.cast(),
         };
-        let sv = InView { ptr: &v as *const T as *const u8, strides: &zero };
+        let sv = InView { ptr: std::ptr::from_ref(&v).cast::<u8>(), strides: &zero };
         let xv = InView { ptr: x.host_ptr(), strides: &one };
         let (l, r) = if scalar_first { (&sv, &xv) } else { (&xv, &sv) };
         crate::backend::cpu::elementwise::binary(run, compute, l, r, OutView::of(&mut out)?)?;
