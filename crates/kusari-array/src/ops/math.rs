@@ -384,31 +384,6 @@ pub fn round(a: &Array) -> Result<Array> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use crate::{array, DType};
-
-    #[test]
-    fn round_keeps_integers_and_rounds_half_to_even() {
-        let i = array![1i8, -3];
-        let r = super::round(&i).unwrap();
-        assert_eq!(
-            (r.dtype(), r.to_vec::<i8>().unwrap()),
-            (DType::I8, vec![1, -3])
-        );
-        let f = array![0.5f32, 1.5, 2.5, -0.5];
-        assert_eq!(
-            super::round(&f).unwrap().to_vec::<f32>().unwrap(),
-            vec![0.0, 2.0, 2.0, -0.0]
-        );
-        assert_eq!(
-            super::rint(&i).unwrap().dtype(),
-            DType::F16,
-            "rint of int8 is float16, as in NumPy"
-        );
-    }
-}
-
 pub use ufunc::{clip, where_};
 
 /// The elementwise functions as methods.
@@ -724,5 +699,30 @@ impl Array {
         hi: impl Into<Operand<'a>>,
     ) -> Result<Array> {
         ufunc::clip(self, lo, hi)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{array, DType};
+
+    #[test]
+    fn round_keeps_integers_and_rounds_half_to_even() {
+        let i = array![1i8, -3];
+        let r = super::round(&i).unwrap();
+        assert_eq!(
+            (r.dtype(), r.to_vec::<i8>().unwrap()),
+            (DType::I8, vec![1, -3])
+        );
+        let f = array![0.5f32, 1.5, 2.5, -0.5];
+        assert_eq!(
+            super::round(&f).unwrap().to_vec::<f32>().unwrap(),
+            vec![0.0, 2.0, 2.0, -0.0]
+        );
+        assert_eq!(
+            super::rint(&i).unwrap().dtype(),
+            DType::F16,
+            "rint of int8 is float16, as in NumPy"
+        );
     }
 }
