@@ -15,1461 +15,143 @@ fn ok(r: crate::Result<Array>) -> Array {
     r.unwrap_or_else(|e| panic!("{e}"))
 }
 
-impl Add<&Array> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Add, self, rhs))
-    }
-}
-impl Add<Array> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Add, &self, &rhs))
-    }
-}
-impl Add<&Array> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Add, &self, rhs))
-    }
-}
-impl Add<Array> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Add, self, &rhs))
-    }
-}
-impl AddAssign<&Array> for Array {
-    #[track_caller]
-    fn add_assign(&mut self, rhs: &Array) {
-        ufunc::binary_inplace(BinaryOp::Add, self, rhs).unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl AddAssign<Array> for Array {
-    #[track_caller]
-    fn add_assign(&mut self, rhs: Array) {
-        ufunc::binary_inplace(BinaryOp::Add, self, &rhs).unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl Add<&Array> for f32 {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), rhs))
-    }
-}
-impl Add<f64> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: f64) -> Array {
-        ok(ufunc::binary(BinaryOp::Add, self, Scalar::from(rhs)))
-    }
-}
-impl Add<f64> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: f64) -> Array {
-        ok(ufunc::binary(BinaryOp::Add, &self, Scalar::from(rhs)))
-    }
-}
-impl Add<&Array> for f64 {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), rhs))
-    }
-}
-impl Add<Array> for f64 {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), &rhs))
-    }
-}
-impl AddAssign<f64> for Array {
-    #[track_caller]
-    fn add_assign(&mut self, rhs: f64) {
-        ufunc::binary_inplace(BinaryOp::Add, self, Scalar::from(rhs))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl Add<i32> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: i32) -> Array {
-        ok(ufunc::binary(BinaryOp::Add, self, Scalar::from(rhs)))
-    }
-}
-impl Add<i32> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: i32) -> Array {
-        ok(ufunc::binary(BinaryOp::Add, &self, Scalar::from(rhs)))
-    }
-}
-impl Add<&Array> for i32 {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), rhs))
-    }
-}
-impl Add<Array> for i32 {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), &rhs))
-    }
-}
-impl AddAssign<i32> for Array {
-    #[track_caller]
-    fn add_assign(&mut self, rhs: i32) {
-        ufunc::binary_inplace(BinaryOp::Add, self, Scalar::from(rhs))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl Add<&Array> for i64 {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), rhs))
-    }
-}
-impl Add<&Array> for u8 {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), rhs))
-    }
-}
-impl Add<&Array> for i8 {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), rhs))
-    }
-}
-impl Add<&Array> for i16 {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), rhs))
-    }
-}
-impl Add<&Array> for usize {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), rhs))
-    }
-}
-impl Add<bool> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: bool) -> Array {
-        ok(ufunc::binary(BinaryOp::Add, self, Scalar::from(rhs)))
-    }
-}
-impl Add<bool> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: bool) -> Array {
-        ok(ufunc::binary(BinaryOp::Add, &self, Scalar::from(rhs)))
-    }
-}
-impl Add<&Array> for bool {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), rhs))
-    }
-}
-impl Add<Array> for bool {
-    type Output = Array;
-    #[track_caller]
-    fn add(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Add, Scalar::from(self), &rhs))
-    }
-}
-impl AddAssign<bool> for Array {
-    #[track_caller]
-    fn add_assign(&mut self, rhs: bool) {
-        ufunc::binary_inplace(BinaryOp::Add, self, Scalar::from(rhs))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl Sub<&Array> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Subtract, self, rhs))
-    }
-}
-impl Sub<Array> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Subtract, &self, &rhs))
-    }
-}
-impl Sub<&Array> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Subtract, &self, rhs))
-    }
-}
-impl Sub<Array> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Subtract, self, &rhs))
-    }
-}
-impl SubAssign<&Array> for Array {
-    #[track_caller]
-    fn sub_assign(&mut self, rhs: &Array) {
-        ufunc::binary_inplace(BinaryOp::Subtract, self, rhs).unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl SubAssign<Array> for Array {
-    #[track_caller]
-    fn sub_assign(&mut self, rhs: Array) {
-        ufunc::binary_inplace(BinaryOp::Subtract, self, &rhs).unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl Sub<&Array> for f32 {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Subtract, Scalar::from(self), rhs))
-    }
-}
-impl Sub<f64> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: f64) -> Array {
-        ok(ufunc::binary(BinaryOp::Subtract, self, Scalar::from(rhs)))
-    }
-}
-impl Sub<f64> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: f64) -> Array {
-        ok(ufunc::binary(BinaryOp::Subtract, &self, Scalar::from(rhs)))
-    }
-}
-impl Sub<&Array> for f64 {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Subtract, Scalar::from(self), rhs))
-    }
-}
-impl Sub<Array> for f64 {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Subtract, Scalar::from(self), &rhs))
-    }
-}
-impl SubAssign<f64> for Array {
-    #[track_caller]
-    fn sub_assign(&mut self, rhs: f64) {
-        ufunc::binary_inplace(BinaryOp::Subtract, self, Scalar::from(rhs))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl Sub<i32> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: i32) -> Array {
-        ok(ufunc::binary(BinaryOp::Subtract, self, Scalar::from(rhs)))
-    }
-}
-impl Sub<i32> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: i32) -> Array {
-        ok(ufunc::binary(BinaryOp::Subtract, &self, Scalar::from(rhs)))
-    }
-}
-impl Sub<&Array> for i32 {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Subtract, Scalar::from(self), rhs))
-    }
-}
-impl Sub<Array> for i32 {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Subtract, Scalar::from(self), &rhs))
-    }
-}
-impl SubAssign<i32> for Array {
-    #[track_caller]
-    fn sub_assign(&mut self, rhs: i32) {
-        ufunc::binary_inplace(BinaryOp::Subtract, self, Scalar::from(rhs))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl Sub<&Array> for i64 {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Subtract, Scalar::from(self), rhs))
-    }
-}
-impl Sub<&Array> for u8 {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Subtract, Scalar::from(self), rhs))
-    }
-}
-impl Sub<&Array> for i8 {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Subtract, Scalar::from(self), rhs))
-    }
-}
-impl Sub<&Array> for i16 {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Subtract, Scalar::from(self), rhs))
-    }
-}
-impl Sub<&Array> for usize {
-    type Output = Array;
-    #[track_caller]
-    fn sub(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Subtract, Scalar::from(self), rhs))
-    }
-}
-impl Mul<&Array> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Multiply, self, rhs))
-    }
-}
-impl Mul<Array> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Multiply, &self, &rhs))
-    }
-}
-impl Mul<&Array> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Multiply, &self, rhs))
-    }
-}
-impl Mul<Array> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Multiply, self, &rhs))
-    }
-}
-impl MulAssign<&Array> for Array {
-    #[track_caller]
-    fn mul_assign(&mut self, rhs: &Array) {
-        ufunc::binary_inplace(BinaryOp::Multiply, self, rhs).unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl MulAssign<Array> for Array {
-    #[track_caller]
-    fn mul_assign(&mut self, rhs: Array) {
-        ufunc::binary_inplace(BinaryOp::Multiply, self, &rhs).unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl Mul<&Array> for f32 {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), rhs))
-    }
-}
-impl Mul<f64> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: f64) -> Array {
-        ok(ufunc::binary(BinaryOp::Multiply, self, Scalar::from(rhs)))
-    }
-}
-impl Mul<f64> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: f64) -> Array {
-        ok(ufunc::binary(BinaryOp::Multiply, &self, Scalar::from(rhs)))
-    }
-}
-impl Mul<&Array> for f64 {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), rhs))
-    }
-}
-impl Mul<Array> for f64 {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), &rhs))
-    }
-}
-impl MulAssign<f64> for Array {
-    #[track_caller]
-    fn mul_assign(&mut self, rhs: f64) {
-        ufunc::binary_inplace(BinaryOp::Multiply, self, Scalar::from(rhs))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl Mul<i32> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: i32) -> Array {
-        ok(ufunc::binary(BinaryOp::Multiply, self, Scalar::from(rhs)))
-    }
-}
-impl Mul<i32> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: i32) -> Array {
-        ok(ufunc::binary(BinaryOp::Multiply, &self, Scalar::from(rhs)))
-    }
-}
-impl Mul<&Array> for i32 {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), rhs))
-    }
-}
-impl Mul<Array> for i32 {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), &rhs))
-    }
-}
-impl MulAssign<i32> for Array {
-    #[track_caller]
-    fn mul_assign(&mut self, rhs: i32) {
-        ufunc::binary_inplace(BinaryOp::Multiply, self, Scalar::from(rhs))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl Mul<&Array> for i64 {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), rhs))
-    }
-}
-impl Mul<&Array> for u8 {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), rhs))
-    }
-}
-impl Mul<&Array> for i8 {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), rhs))
-    }
-}
-impl Mul<&Array> for i16 {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), rhs))
-    }
-}
-impl Mul<&Array> for usize {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), rhs))
-    }
-}
-impl Mul<bool> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: bool) -> Array {
-        ok(ufunc::binary(BinaryOp::Multiply, self, Scalar::from(rhs)))
-    }
-}
-impl Mul<bool> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: bool) -> Array {
-        ok(ufunc::binary(BinaryOp::Multiply, &self, Scalar::from(rhs)))
-    }
-}
-impl Mul<&Array> for bool {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), rhs))
-    }
-}
-impl Mul<Array> for bool {
-    type Output = Array;
-    #[track_caller]
-    fn mul(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Multiply, Scalar::from(self), &rhs))
-    }
-}
-impl MulAssign<bool> for Array {
-    #[track_caller]
-    fn mul_assign(&mut self, rhs: bool) {
-        ufunc::binary_inplace(BinaryOp::Multiply, self, Scalar::from(rhs))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl Div<&Array> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::TrueDivide, self, rhs))
-    }
-}
-impl Div<Array> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::TrueDivide, &self, &rhs))
-    }
-}
-impl Div<&Array> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::TrueDivide, &self, rhs))
-    }
-}
-impl Div<Array> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::TrueDivide, self, &rhs))
-    }
-}
-impl DivAssign<&Array> for Array {
-    #[track_caller]
-    fn div_assign(&mut self, rhs: &Array) {
-        ufunc::binary_inplace(BinaryOp::TrueDivide, self, rhs).unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl DivAssign<Array> for Array {
-    #[track_caller]
-    fn div_assign(&mut self, rhs: Array) {
-        ufunc::binary_inplace(BinaryOp::TrueDivide, self, &rhs).unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl Div<&Array> for f32 {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::TrueDivide, Scalar::from(self), rhs))
-    }
-}
-impl Div<f64> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: f64) -> Array {
-        ok(ufunc::binary(BinaryOp::TrueDivide, self, Scalar::from(rhs)))
-    }
-}
-impl Div<f64> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: f64) -> Array {
-        ok(ufunc::binary(
-            BinaryOp::TrueDivide,
-            &self,
-            Scalar::from(rhs),
-        ))
-    }
-}
-impl Div<&Array> for f64 {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::TrueDivide, Scalar::from(self), rhs))
-    }
-}
-impl Div<Array> for f64 {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: Array) -> Array {
-        ok(ufunc::binary(
-            BinaryOp::TrueDivide,
-            Scalar::from(self),
-            &rhs,
-        ))
-    }
-}
-impl DivAssign<f64> for Array {
-    #[track_caller]
-    fn div_assign(&mut self, rhs: f64) {
-        ufunc::binary_inplace(BinaryOp::TrueDivide, self, Scalar::from(rhs))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl Div<i32> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: i32) -> Array {
-        ok(ufunc::binary(BinaryOp::TrueDivide, self, Scalar::from(rhs)))
-    }
-}
-impl Div<i32> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: i32) -> Array {
-        ok(ufunc::binary(
-            BinaryOp::TrueDivide,
-            &self,
-            Scalar::from(rhs),
-        ))
-    }
-}
-impl Div<&Array> for i32 {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::TrueDivide, Scalar::from(self), rhs))
-    }
-}
-impl Div<Array> for i32 {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: Array) -> Array {
-        ok(ufunc::binary(
-            BinaryOp::TrueDivide,
-            Scalar::from(self),
-            &rhs,
-        ))
-    }
-}
-impl DivAssign<i32> for Array {
-    #[track_caller]
-    fn div_assign(&mut self, rhs: i32) {
-        ufunc::binary_inplace(BinaryOp::TrueDivide, self, Scalar::from(rhs))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl Div<&Array> for i64 {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::TrueDivide, Scalar::from(self), rhs))
-    }
-}
-impl Div<&Array> for u8 {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::TrueDivide, Scalar::from(self), rhs))
-    }
-}
-impl Div<&Array> for i8 {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::TrueDivide, Scalar::from(self), rhs))
-    }
-}
-impl Div<&Array> for i16 {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::TrueDivide, Scalar::from(self), rhs))
-    }
-}
-impl Div<&Array> for usize {
-    type Output = Array;
-    #[track_caller]
-    fn div(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::TrueDivide, Scalar::from(self), rhs))
-    }
-}
-impl Rem<&Array> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Remainder, self, rhs))
-    }
-}
-impl Rem<Array> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Remainder, &self, &rhs))
-    }
-}
-impl Rem<&Array> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Remainder, &self, rhs))
-    }
-}
-impl Rem<Array> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Remainder, self, &rhs))
-    }
-}
-impl RemAssign<&Array> for Array {
-    #[track_caller]
-    fn rem_assign(&mut self, rhs: &Array) {
-        ufunc::binary_inplace(BinaryOp::Remainder, self, rhs).unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl RemAssign<Array> for Array {
-    #[track_caller]
-    fn rem_assign(&mut self, rhs: Array) {
-        ufunc::binary_inplace(BinaryOp::Remainder, self, &rhs).unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl Rem<&Array> for f32 {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Remainder, Scalar::from(self), rhs))
-    }
-}
-impl Rem<f64> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: f64) -> Array {
-        ok(ufunc::binary(BinaryOp::Remainder, self, Scalar::from(rhs)))
-    }
-}
-impl Rem<f64> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: f64) -> Array {
-        ok(ufunc::binary(BinaryOp::Remainder, &self, Scalar::from(rhs)))
-    }
-}
-impl Rem<&Array> for f64 {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Remainder, Scalar::from(self), rhs))
-    }
-}
-impl Rem<Array> for f64 {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Remainder, Scalar::from(self), &rhs))
-    }
-}
-impl RemAssign<f64> for Array {
-    #[track_caller]
-    fn rem_assign(&mut self, rhs: f64) {
-        ufunc::binary_inplace(BinaryOp::Remainder, self, Scalar::from(rhs))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl Rem<i32> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: i32) -> Array {
-        ok(ufunc::binary(BinaryOp::Remainder, self, Scalar::from(rhs)))
-    }
-}
-impl Rem<i32> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: i32) -> Array {
-        ok(ufunc::binary(BinaryOp::Remainder, &self, Scalar::from(rhs)))
-    }
-}
-impl Rem<&Array> for i32 {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Remainder, Scalar::from(self), rhs))
-    }
-}
-impl Rem<Array> for i32 {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Remainder, Scalar::from(self), &rhs))
-    }
-}
-impl RemAssign<i32> for Array {
-    #[track_caller]
-    fn rem_assign(&mut self, rhs: i32) {
-        ufunc::binary_inplace(BinaryOp::Remainder, self, Scalar::from(rhs))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl Rem<&Array> for i64 {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Remainder, Scalar::from(self), rhs))
-    }
-}
-impl Rem<&Array> for u8 {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Remainder, Scalar::from(self), rhs))
-    }
-}
-impl Rem<&Array> for i8 {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Remainder, Scalar::from(self), rhs))
-    }
-}
-impl Rem<&Array> for i16 {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Remainder, Scalar::from(self), rhs))
-    }
-}
-impl Rem<&Array> for usize {
-    type Output = Array;
-    #[track_caller]
-    fn rem(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::Remainder, Scalar::from(self), rhs))
-    }
-}
-impl BitAnd<&Array> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseAnd, self, rhs))
-    }
-}
-impl BitAnd<Array> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseAnd, &self, &rhs))
-    }
-}
-impl BitAnd<&Array> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseAnd, &self, rhs))
-    }
-}
-impl BitAnd<Array> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseAnd, self, &rhs))
-    }
-}
-impl BitAndAssign<&Array> for Array {
-    #[track_caller]
-    fn bitand_assign(&mut self, rhs: &Array) {
-        ufunc::binary_inplace(BinaryOp::BitwiseAnd, self, rhs).unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl BitAndAssign<Array> for Array {
-    #[track_caller]
-    fn bitand_assign(&mut self, rhs: Array) {
-        ufunc::binary_inplace(BinaryOp::BitwiseAnd, self, &rhs).unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl BitAnd<&Array> for f32 {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseAnd, Scalar::from(self), rhs))
-    }
-}
-impl BitAnd<f64> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: f64) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseAnd, self, Scalar::from(rhs)))
-    }
-}
-impl BitAnd<f64> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: f64) -> Array {
-        ok(ufunc::binary(
-            BinaryOp::BitwiseAnd,
-            &self,
-            Scalar::from(rhs),
-        ))
-    }
-}
-impl BitAnd<&Array> for f64 {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseAnd, Scalar::from(self), rhs))
-    }
-}
-impl BitAnd<Array> for f64 {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: Array) -> Array {
-        ok(ufunc::binary(
-            BinaryOp::BitwiseAnd,
-            Scalar::from(self),
-            &rhs,
-        ))
-    }
-}
-impl BitAndAssign<f64> for Array {
-    #[track_caller]
-    fn bitand_assign(&mut self, rhs: f64) {
-        ufunc::binary_inplace(BinaryOp::BitwiseAnd, self, Scalar::from(rhs))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl BitAnd<i32> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: i32) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseAnd, self, Scalar::from(rhs)))
-    }
-}
-impl BitAnd<i32> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: i32) -> Array {
-        ok(ufunc::binary(
-            BinaryOp::BitwiseAnd,
-            &self,
-            Scalar::from(rhs),
-        ))
-    }
-}
-impl BitAnd<&Array> for i32 {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseAnd, Scalar::from(self), rhs))
-    }
-}
-impl BitAnd<Array> for i32 {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: Array) -> Array {
-        ok(ufunc::binary(
-            BinaryOp::BitwiseAnd,
-            Scalar::from(self),
-            &rhs,
-        ))
-    }
-}
-impl BitAndAssign<i32> for Array {
-    #[track_caller]
-    fn bitand_assign(&mut self, rhs: i32) {
-        ufunc::binary_inplace(BinaryOp::BitwiseAnd, self, Scalar::from(rhs))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl BitAnd<&Array> for i64 {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseAnd, Scalar::from(self), rhs))
-    }
-}
-impl BitAnd<&Array> for u8 {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseAnd, Scalar::from(self), rhs))
-    }
-}
-impl BitAnd<&Array> for i8 {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseAnd, Scalar::from(self), rhs))
-    }
-}
-impl BitAnd<&Array> for i16 {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseAnd, Scalar::from(self), rhs))
-    }
-}
-impl BitAnd<&Array> for usize {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseAnd, Scalar::from(self), rhs))
-    }
-}
-impl BitAnd<bool> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: bool) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseAnd, self, Scalar::from(rhs)))
-    }
-}
-impl BitAnd<bool> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: bool) -> Array {
-        ok(ufunc::binary(
-            BinaryOp::BitwiseAnd,
-            &self,
-            Scalar::from(rhs),
-        ))
-    }
-}
-impl BitAnd<&Array> for bool {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseAnd, Scalar::from(self), rhs))
-    }
-}
-impl BitAnd<Array> for bool {
-    type Output = Array;
-    #[track_caller]
-    fn bitand(self, rhs: Array) -> Array {
-        ok(ufunc::binary(
-            BinaryOp::BitwiseAnd,
-            Scalar::from(self),
-            &rhs,
-        ))
-    }
-}
-impl BitAndAssign<bool> for Array {
-    #[track_caller]
-    fn bitand_assign(&mut self, rhs: bool) {
-        ufunc::binary_inplace(BinaryOp::BitwiseAnd, self, Scalar::from(rhs))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl BitOr<&Array> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseOr, self, rhs))
-    }
-}
-impl BitOr<Array> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseOr, &self, &rhs))
-    }
-}
-impl BitOr<&Array> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseOr, &self, rhs))
-    }
-}
-impl BitOr<Array> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseOr, self, &rhs))
-    }
-}
-impl BitOrAssign<&Array> for Array {
-    #[track_caller]
-    fn bitor_assign(&mut self, rhs: &Array) {
-        ufunc::binary_inplace(BinaryOp::BitwiseOr, self, rhs).unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl BitOrAssign<Array> for Array {
-    #[track_caller]
-    fn bitor_assign(&mut self, rhs: Array) {
-        ufunc::binary_inplace(BinaryOp::BitwiseOr, self, &rhs).unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl BitOr<&Array> for f32 {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), rhs))
-    }
-}
-impl BitOr<f64> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: f64) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseOr, self, Scalar::from(rhs)))
-    }
-}
-impl BitOr<f64> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: f64) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseOr, &self, Scalar::from(rhs)))
-    }
-}
-impl BitOr<&Array> for f64 {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), rhs))
-    }
-}
-impl BitOr<Array> for f64 {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), &rhs))
-    }
-}
-impl BitOrAssign<f64> for Array {
-    #[track_caller]
-    fn bitor_assign(&mut self, rhs: f64) {
-        ufunc::binary_inplace(BinaryOp::BitwiseOr, self, Scalar::from(rhs))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl BitOr<i32> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: i32) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseOr, self, Scalar::from(rhs)))
-    }
-}
-impl BitOr<i32> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: i32) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseOr, &self, Scalar::from(rhs)))
-    }
-}
-impl BitOr<&Array> for i32 {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), rhs))
-    }
-}
-impl BitOr<Array> for i32 {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), &rhs))
-    }
-}
-impl BitOrAssign<i32> for Array {
-    #[track_caller]
-    fn bitor_assign(&mut self, rhs: i32) {
-        ufunc::binary_inplace(BinaryOp::BitwiseOr, self, Scalar::from(rhs))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl BitOr<&Array> for i64 {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), rhs))
-    }
-}
-impl BitOr<&Array> for u8 {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), rhs))
-    }
-}
-impl BitOr<&Array> for i8 {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), rhs))
-    }
-}
-impl BitOr<&Array> for i16 {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), rhs))
-    }
-}
-impl BitOr<&Array> for usize {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), rhs))
-    }
-}
-impl BitOr<bool> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: bool) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseOr, self, Scalar::from(rhs)))
-    }
-}
-impl BitOr<bool> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: bool) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseOr, &self, Scalar::from(rhs)))
-    }
-}
-impl BitOr<&Array> for bool {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), rhs))
-    }
-}
-impl BitOr<Array> for bool {
-    type Output = Array;
-    #[track_caller]
-    fn bitor(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseOr, Scalar::from(self), &rhs))
-    }
-}
-impl BitOrAssign<bool> for Array {
-    #[track_caller]
-    fn bitor_assign(&mut self, rhs: bool) {
-        ufunc::binary_inplace(BinaryOp::BitwiseOr, self, Scalar::from(rhs))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl BitXor<&Array> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseXor, self, rhs))
-    }
-}
-impl BitXor<Array> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseXor, &self, &rhs))
-    }
-}
-impl BitXor<&Array> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseXor, &self, rhs))
-    }
-}
-impl BitXor<Array> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseXor, self, &rhs))
-    }
-}
-impl BitXorAssign<&Array> for Array {
-    #[track_caller]
-    fn bitxor_assign(&mut self, rhs: &Array) {
-        ufunc::binary_inplace(BinaryOp::BitwiseXor, self, rhs).unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl BitXorAssign<Array> for Array {
-    #[track_caller]
-    fn bitxor_assign(&mut self, rhs: Array) {
-        ufunc::binary_inplace(BinaryOp::BitwiseXor, self, &rhs).unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl BitXor<&Array> for f32 {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseXor, Scalar::from(self), rhs))
-    }
-}
-impl BitXor<f64> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: f64) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseXor, self, Scalar::from(rhs)))
-    }
-}
-impl BitXor<f64> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: f64) -> Array {
-        ok(ufunc::binary(
-            BinaryOp::BitwiseXor,
-            &self,
-            Scalar::from(rhs),
-        ))
-    }
-}
-impl BitXor<&Array> for f64 {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseXor, Scalar::from(self), rhs))
-    }
-}
-impl BitXor<Array> for f64 {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: Array) -> Array {
-        ok(ufunc::binary(
-            BinaryOp::BitwiseXor,
-            Scalar::from(self),
-            &rhs,
-        ))
-    }
-}
-impl BitXorAssign<f64> for Array {
-    #[track_caller]
-    fn bitxor_assign(&mut self, rhs: f64) {
-        ufunc::binary_inplace(BinaryOp::BitwiseXor, self, Scalar::from(rhs))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl BitXor<i32> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: i32) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseXor, self, Scalar::from(rhs)))
-    }
-}
-impl BitXor<i32> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: i32) -> Array {
-        ok(ufunc::binary(
-            BinaryOp::BitwiseXor,
-            &self,
-            Scalar::from(rhs),
-        ))
-    }
-}
-impl BitXor<&Array> for i32 {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseXor, Scalar::from(self), rhs))
-    }
-}
-impl BitXor<Array> for i32 {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: Array) -> Array {
-        ok(ufunc::binary(
-            BinaryOp::BitwiseXor,
-            Scalar::from(self),
-            &rhs,
-        ))
-    }
-}
-impl BitXorAssign<i32> for Array {
-    #[track_caller]
-    fn bitxor_assign(&mut self, rhs: i32) {
-        ufunc::binary_inplace(BinaryOp::BitwiseXor, self, Scalar::from(rhs))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-impl BitXor<&Array> for i64 {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseXor, Scalar::from(self), rhs))
-    }
-}
-impl BitXor<&Array> for u8 {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseXor, Scalar::from(self), rhs))
-    }
-}
-impl BitXor<&Array> for i8 {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseXor, Scalar::from(self), rhs))
-    }
-}
-impl BitXor<&Array> for i16 {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseXor, Scalar::from(self), rhs))
-    }
-}
-impl BitXor<&Array> for usize {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseXor, Scalar::from(self), rhs))
-    }
-}
-impl BitXor<bool> for &Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: bool) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseXor, self, Scalar::from(rhs)))
-    }
-}
-impl BitXor<bool> for Array {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: bool) -> Array {
-        ok(ufunc::binary(
-            BinaryOp::BitwiseXor,
-            &self,
-            Scalar::from(rhs),
-        ))
-    }
-}
-impl BitXor<&Array> for bool {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: &Array) -> Array {
-        ok(ufunc::binary(BinaryOp::BitwiseXor, Scalar::from(self), rhs))
-    }
-}
-impl BitXor<Array> for bool {
-    type Output = Array;
-    #[track_caller]
-    fn bitxor(self, rhs: Array) -> Array {
-        ok(ufunc::binary(
-            BinaryOp::BitwiseXor,
-            Scalar::from(self),
-            &rhs,
-        ))
-    }
-}
-impl BitXorAssign<bool> for Array {
-    #[track_caller]
-    fn bitxor_assign(&mut self, rhs: bool) {
-        ufunc::binary_inplace(BinaryOp::BitwiseXor, self, Scalar::from(rhs))
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-}
+#[track_caller]
+fn ok_unit(r: crate::Result<()>) {
+    r.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `Array op Array` in all four ownership combinations, and `op=`.
+macro_rules! array_ops {
+    ($tr:ident, $m:ident, $tra:ident, $ma:ident, $op:ident) => {
+        impl $tr<&Array> for &Array {
+            type Output = Array;
+            #[track_caller]
+            fn $m(self, rhs: &Array) -> Array {
+                ok(ufunc::binary(BinaryOp::$op, self, rhs))
+            }
+        }
+        impl $tr<Array> for Array {
+            type Output = Array;
+            #[track_caller]
+            fn $m(self, rhs: Array) -> Array {
+                ok(ufunc::binary(BinaryOp::$op, &self, &rhs))
+            }
+        }
+        impl $tr<&Array> for Array {
+            type Output = Array;
+            #[track_caller]
+            fn $m(self, rhs: &Array) -> Array {
+                ok(ufunc::binary(BinaryOp::$op, &self, rhs))
+            }
+        }
+        impl $tr<Array> for &Array {
+            type Output = Array;
+            #[track_caller]
+            fn $m(self, rhs: Array) -> Array {
+                ok(ufunc::binary(BinaryOp::$op, self, &rhs))
+            }
+        }
+        impl $tra<&Array> for Array {
+            #[track_caller]
+            fn $ma(&mut self, rhs: &Array) {
+                ok_unit(ufunc::binary_inplace(BinaryOp::$op, self, rhs))
+            }
+        }
+        impl $tra<Array> for Array {
+            #[track_caller]
+            fn $ma(&mut self, rhs: Array) {
+                ok_unit(ufunc::binary_inplace(BinaryOp::$op, self, &rhs))
+            }
+        }
+    };
+}
+
+/// `Array op scalar`, `scalar op Array` and `Array op= scalar` for one scalar type.
+macro_rules! scalar_ops {
+    ($tr:ident, $m:ident, $tra:ident, $ma:ident, $op:ident, $($sc:ty),*) => {$(
+        impl $tr<$sc> for &Array {
+            type Output = Array;
+            #[track_caller]
+            fn $m(self, rhs: $sc) -> Array {
+                ok(ufunc::binary(BinaryOp::$op, self, Scalar::from(rhs)))
+            }
+        }
+        impl $tr<$sc> for Array {
+            type Output = Array;
+            #[track_caller]
+            fn $m(self, rhs: $sc) -> Array {
+                ok(ufunc::binary(BinaryOp::$op, &self, Scalar::from(rhs)))
+            }
+        }
+        impl $tr<&Array> for $sc {
+            type Output = Array;
+            #[track_caller]
+            fn $m(self, rhs: &Array) -> Array {
+                ok(ufunc::binary(BinaryOp::$op, Scalar::from(self), rhs))
+            }
+        }
+        impl $tr<Array> for $sc {
+            type Output = Array;
+            #[track_caller]
+            fn $m(self, rhs: Array) -> Array {
+                ok(ufunc::binary(BinaryOp::$op, Scalar::from(self), &rhs))
+            }
+        }
+        impl $tra<$sc> for Array {
+            #[track_caller]
+            fn $ma(&mut self, rhs: $sc) {
+                ok_unit(ufunc::binary_inplace(BinaryOp::$op, self, Scalar::from(rhs)))
+            }
+        }
+    )*};
+}
+
+array_ops!(Add, add, AddAssign, add_assign, Add);
+array_ops!(Sub, sub, SubAssign, sub_assign, Subtract);
+array_ops!(Mul, mul, MulAssign, mul_assign, Multiply);
+array_ops!(Div, div, DivAssign, div_assign, TrueDivide);
+array_ops!(Rem, rem, RemAssign, rem_assign, Remainder);
+array_ops!(BitAnd, bitand, BitAndAssign, bitand_assign, BitwiseAnd);
+array_ops!(BitOr, bitor, BitOrAssign, bitor_assign, BitwiseOr);
+array_ops!(BitXor, bitxor, BitXorAssign, bitxor_assign, BitwiseXor);
+
+// `bool` joins the operators where NumPy defines them for booleans.
+scalar_ops!(Add, add, AddAssign, add_assign, Add, f64, i32, bool);
+scalar_ops!(Sub, sub, SubAssign, sub_assign, Subtract, f64, i32);
+scalar_ops!(Mul, mul, MulAssign, mul_assign, Multiply, f64, i32, bool);
+scalar_ops!(Div, div, DivAssign, div_assign, TrueDivide, f64, i32);
+scalar_ops!(Rem, rem, RemAssign, rem_assign, Remainder, f64, i32);
+scalar_ops!(
+    BitAnd,
+    bitand,
+    BitAndAssign,
+    bitand_assign,
+    BitwiseAnd,
+    f64,
+    i32,
+    bool
+);
+scalar_ops!(
+    BitOr,
+    bitor,
+    BitOrAssign,
+    bitor_assign,
+    BitwiseOr,
+    f64,
+    i32,
+    bool
+);
+scalar_ops!(
+    BitXor,
+    bitxor,
+    BitXorAssign,
+    bitxor_assign,
+    BitwiseXor,
+    f64,
+    i32,
+    bool
+);
+
 impl Neg for &Array {
     type Output = Array;
     #[track_caller]
@@ -1477,6 +159,7 @@ impl Neg for &Array {
         ok(ufunc::unary(crate::UnaryOp::Negative, self))
     }
 }
+
 impl Neg for Array {
     type Output = Array;
     #[track_caller]
@@ -1484,11 +167,37 @@ impl Neg for Array {
         ok(ufunc::unary(crate::UnaryOp::Negative, &self))
     }
 }
+
 impl Not for &Array {
     type Output = Array;
     /// Logical not for bool arrays, bitwise not for integers (NumPy's `~`).
     #[track_caller]
     fn not(self) -> Array {
         ok(ufunc::unary(crate::UnaryOp::Invert, self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{array, DType};
+
+    #[test]
+    fn scalar_literals_infer_on_either_side_and_stay_weak() {
+        let a = array![1.0f32, 2.0];
+        let b = 2.0 * &a - &a / 2.0 + 1;
+        assert_eq!(
+            (b.dtype(), b.to_vec::<f32>().unwrap()),
+            (DType::F32, vec![2.5, 4.0])
+        );
+        let mut i = array![1i8, 2];
+        i *= 3;
+        i += &array![1i8, 1];
+        assert_eq!(
+            (i.dtype(), i.to_vec::<i8>().unwrap()),
+            (DType::I8, vec![4, 7])
+        );
+        let m = &array![true, false] & true;
+        assert_eq!(m.to_vec::<bool>().unwrap(), vec![true, false]);
+        assert_eq!((-&a).to_vec::<f32>().unwrap(), vec![-1.0, -2.0]);
     }
 }
