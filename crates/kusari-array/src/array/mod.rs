@@ -374,3 +374,19 @@ impl Array {
         self.assign(&s)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Array;
+
+    /// Arrays cross threads (data loaders, the future multi-GPU communicator);
+    /// the graph built on them does not need to.
+    #[test]
+    fn arrays_are_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Array>();
+        let a = Array::arange(4).unwrap();
+        let b = std::thread::spawn(move || a.sum(None, false).unwrap().item::<i64>().unwrap());
+        assert_eq!(b.join().unwrap(), 6);
+    }
+}
