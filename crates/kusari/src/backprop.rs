@@ -101,7 +101,7 @@ fn run(
     let result = (|| -> Result<()> {
         while let Some(Queued(_, _, call)) = heap.pop() {
             let mut gys: SmallVec<[Option<Variable>; 2]> = SmallVec::new();
-            for (k, out) in call.outputs.iter().enumerate() {
+            for out in call.outputs.iter() {
                 let g = out.upgrade().and_then(|n| {
                     let g = n.pending.borrow_mut().take();
                     if let Some(g) = &g {
@@ -119,7 +119,6 @@ fn run(
                     }
                     g
                 });
-                let _ = k;
                 gys.push(g);
             }
             let Some(device_like) = gys.iter().flatten().next().map(|g| g.data().device()) else {

@@ -153,7 +153,6 @@ impl HostPool {
                 pool: self,
                 ptr: NonNull::<u8>::dangling_aligned(),
                 alloc: 0,
-                pooled: false,
             });
         }
         let oom = |s: &Self, alloc: usize| {
@@ -192,7 +191,6 @@ impl HostPool {
                         pool: self,
                         ptr: NonNull::new(p as *mut u8).expect("pooled pointer"),
                         alloc: size,
-                        pooled,
                     });
                 }
             }
@@ -216,7 +214,6 @@ impl HostPool {
                 pool: self,
                 ptr,
                 alloc: size,
-                pooled: size >= MIN_POOLED,
             }),
             None => {
                 if size >= MIN_POOLED {
@@ -262,8 +259,6 @@ pub(crate) struct CpuBuffer {
     pool: &'static HostPool,
     ptr: NonNull<u8>,
     alloc: usize,
-    #[allow(dead_code)]
-    pooled: bool,
 }
 
 // SAFETY: the buffer is plain memory with no thread affinity; access is

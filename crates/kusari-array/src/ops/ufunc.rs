@@ -657,11 +657,9 @@ pub fn unary(op: UnaryOp, a: &Array) -> Result<Array> {
 
 /// Applies a unary ufunc into `out` (same shape; result cast under `same_kind`).
 pub fn unary_out(op: UnaryOp, a: &Array, out: &mut Array) -> Result<()> {
-    let (compute, result) = op.resolve(a.dtype())?;
+    let (_, result) = op.resolve(a.dtype())?;
     check_out(op.name(), result, a.shape(), out)?;
-    let tmp = unary(op, a)?;
-    let _ = compute;
-    out.assign(&tmp)
+    out.assign(&unary(op, a)?)
 }
 
 /// NumPy's `where(cond, x, y)`: elements of `x` where `cond` is true, else of `y`.

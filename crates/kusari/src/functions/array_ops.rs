@@ -196,11 +196,7 @@ impl FunctionNode for Transpose {
     fn forward(&self, x: &[&Array]) -> Result<Vec<Array>> {
         Ok(vec![x[0].transpose(self.axes.as_deref())?])
     }
-    fn backward(
-        &self,
-        ctx: &BackwardContext<'_>,
-        gy: &[Variable],
-    ) -> Result<Vec<Option<Variable>>> {
+    fn backward(&self, _: &BackwardContext<'_>, gy: &[Variable]) -> Result<Vec<Option<Variable>>> {
         let inverse = self.axes.as_ref().map(|axes| {
             let n = axes.len() as isize;
             let mut inv = vec![0isize; axes.len()];
@@ -209,7 +205,6 @@ impl FunctionNode for Transpose {
             }
             inv
         });
-        let _ = ctx;
         Ok(vec![Some(transpose(&gy[0], inverse.as_deref())?)])
     }
 }

@@ -29,7 +29,7 @@ macro_rules! binary_function {
                 expect_same_dtype(stringify!($name), x[0].dtype(), x[1].dtype())
             }
             fn forward(&self, x: &[&Array]) -> Result<Vec<Array>> {
-                Ok(vec![forward_binary(self, x[0], x[1])?])
+                Ok(vec![self.fwd(x[0], x[1])?])
             }
             fn retain_inputs(&self) -> &[usize] {
                 $retain
@@ -52,9 +52,6 @@ trait Binary {
         ctx: &BackwardContext<'_>,
         gy: &Variable,
     ) -> Result<(Option<Variable>, Option<Variable>)>;
-}
-fn forward_binary<B: Binary>(f: &B, a: &Array, b: &Array) -> Result<Array> {
-    f.fwd(a, b)
 }
 fn backward_binary<B: Binary>(
     f: &B,
