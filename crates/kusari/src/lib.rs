@@ -26,12 +26,17 @@ pub mod config;
 mod function_node;
 pub mod functions;
 pub mod gradient_check;
+mod link;
+mod parameter;
+pub mod serializers;
 mod variable;
 mod variable_ops;
 
 pub use backprop::grad;
 pub use function_node::{apply, apply1, BackwardContext, FunctionCall, FunctionNode};
-pub use variable::{Initializer, Parameter, VarNode, Variable};
+pub use link::{serialize_link, Link};
+pub use parameter::{Initializer, Parameter, Persistent};
+pub use variable::{VarNode, Variable};
 
 /// The README's examples, compiled and run as doc tests so they stay true.
 #[cfg(doctest)]

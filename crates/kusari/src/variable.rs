@@ -1,7 +1,7 @@
-//! `Variable`: a data node of the graph, and `Parameter`, a variable owned by a link.
+//! `Variable`: a data node of the graph.
 
 use crate::array::layout::Shape;
-use crate::array::{Array, DType, Device, Error, Result};
+use crate::array::{Array, DType, Device, Result};
 use crate::function_node::FunctionCall;
 use std::cell::{Cell, Ref, RefCell};
 use std::fmt;
@@ -257,133 +257,9 @@ impl fmt::Display for Variable {
     }
 }
 
-/// Makes the initial array of a [`Parameter`] once its shape is known.
-pub type Initializer = Box<dyn Fn(&[usize], DType) -> Result<Array>>;
-
-/// A variable owned by a link: possibly not yet initialized (its shape may be
-/// known only at the first forward, as `L.Linear(None, n)`), with the
-/// initializer that will fill it.
-pub struct Parameter {
-    var: RefCell<Option<Variable>>,
-    initializer: Option<Initializer>,
-    dtype: DType,
-    name: String,
-}
-
-impl Parameter {
-    /// An initialized parameter holding `data`.
-    pub fn new(name: impl Into<String>, data: Array) -> Parameter {
-        let name = name.into();
-        let v = Variable::new(data);
-        v.set_name(name.clone());
-        let dtype = v.dtype();
-        Parameter {
-            var: RefCell::new(Some(v)),
-            initializer: None,
-            dtype,
-            name,
-        }
-    }
-
-    /// A parameter to be initialized by `initializer` when its shape becomes known.
-    pub fn lazy(name: impl Into<String>, dtype: DType, initializer: Initializer) -> Parameter {
-        Parameter {
-            var: RefCell::new(None),
-            initializer: Some(initializer),
-            dtype,
-            name: name.into(),
-        }
-    }
-
-    /// The parameter's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Whether the parameter has data.
-    pub fn is_initialized(&self) -> bool {
-        self.var.borrow().is_some()
-    }
-
-    /// Initializes the data with the initializer (zeros without one) if not done yet.
-    pub fn initialize(&self, shape: &[usize]) -> Result<()> {
-        if self.is_initialized() {
-            return Ok(());
-        }
-        let data = match &self.initializer {
-            Some(init) => init(shape, self.dtype)?,
-            None => Array::zeros(shape, self.dtype)?,
-        };
-        if data.shape() != shape {
-            return Err(Error::Shape {
-                op: "Parameter::initialize",
-                message: format!(
-                    "initializer of {} returned shape {:?}, expected {shape:?}",
-                    self.name,
-                    data.shape()
-                ),
-            });
-        }
-        let v = Variable::new(data);
-        v.set_name(self.name.clone());
-        *self.var.borrow_mut() = Some(v);
-        Ok(())
-    }
-
-    /// The parameter as a variable, or an error if it is not initialized yet.
-    pub fn var(&self) -> Result<Variable> {
-        self.var.borrow().clone().ok_or_else(|| Error::Value {
-            op: "Parameter::var",
-            message: format!(
-                "parameter {} is not initialized yet (its shape is decided at the first forward)",
-                self.name
-            ),
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parameter_initializes_lazily_once() {
-        let p = Parameter::lazy(
-            "W",
-            DType::F32,
-            Box::new(|shape, dtype| Array::full(shape, 0.5, dtype)),
-        );
-        assert!(!p.is_initialized());
-        let e = p.var().unwrap_err();
-        assert!(
-            e.to_string().contains("parameter W is not initialized yet"),
-            "{e}"
-        );
-        p.initialize(&[2, 3]).unwrap();
-        let v = p.var().unwrap();
-        assert_eq!(
-            (v.shape(), v.dtype(), v.name().as_deref()),
-            (vec![2, 3], DType::F32, Some("W"))
-        );
-        assert_eq!(v.data().to_vec::<f32>().unwrap(), vec![0.5; 6]);
-        p.initialize(&[4]).unwrap(); // already initialized: unchanged
-        assert!(p.var().unwrap().ptr_eq(&v));
-    }
-
-    #[test]
-    fn a_wrong_initializer_shape_is_an_error() {
-        let p = Parameter::lazy(
-            "b",
-            DType::F32,
-            Box::new(|_, dtype| Array::zeros(&[1], dtype)),
-        );
-        let e = p.initialize(&[3]).unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("initializer of b returned shape [1], expected [3]"),
-            "{e}"
-        );
-    }
 
     #[test]
     fn optimizer_style_update_is_in_place() {
