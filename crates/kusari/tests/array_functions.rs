@@ -37,7 +37,9 @@ fn fixture_func(name: &str) -> Option<Box<Func>> {
         "hstack" => Box::new(|v: &[Variable]| Ok(vec![F::hstack(&all(v))?])),
         "vstack" => Box::new(|v: &[Variable]| Ok(vec![F::vstack(&all(v))?])),
         "dstack" => Box::new(|v: &[Variable]| Ok(vec![F::dstack(&all(v))?])),
-        "split_axis_sections" => Box::new(|v: &[Variable]| F::split_axis(&v[0], Sections::Count(2), 2)),
+        "split_axis_sections" => {
+            Box::new(|v: &[Variable]| F::split_axis(&v[0], Sections::Count(2), 2))
+        }
         "split_axis_indices" => {
             Box::new(|v: &[Variable]| F::split_axis(&v[0], Sections::Indices(vec![1, 3]), 2))
         }
@@ -46,13 +48,17 @@ fn fixture_func(name: &str) -> Option<Box<Func>> {
         "get_item_newaxis_ellipsis" => f1(|x| {
             F::get_item(
                 x,
-                &Index::basic(&s![kusari::array::ops::index::NEWAXIS, kusari::array::ops::index::ELLIPSIS, 1..3]),
+                &Index::basic(&s![
+                    kusari::array::ops::index::NEWAXIS,
+                    kusari::array::ops::index::ELLIPSIS,
+                    1..3
+                ]),
             )
         }),
         "get_item_int_array" => f1(|x| F::get_item(x, &[sl(s![..][0]), idx(ints(&[2, 0, 2]))])),
-        "get_item_two_arrays" => f1(|x| {
-            F::get_item(x, &[idx(ints(&[1, 0])), sl(s![..][0]), idx(ints(&[3, -1]))])
-        }),
+        "get_item_two_arrays" => {
+            f1(|x| F::get_item(x, &[idx(ints(&[1, 0])), sl(s![..][0]), idx(ints(&[3, -1]))]))
+        }
         "get_item_mask" => f1(|x| {
             let m = Array::from_vec(vec![true, false, true, false, true, true], &[2, 3])?;
             F::get_item(x, &[idx(m)])
@@ -123,22 +129,84 @@ fn gradients_of_fixture_cases() {
 fn gradients_of_non_contiguous_inputs() {
     type Case = (&'static str, Box<Func>, Vec<Vec<usize>>);
     let cases: Vec<Case> = vec![
-        ("concat", Box::new(|v: &[Variable]| Ok(vec![F::concat(&all(v), 1)?])), vec![vec![3, 2, 2], vec![3, 4, 2]]),
-        ("stack", Box::new(|v: &[Variable]| Ok(vec![F::stack(&all(v), -1)?])), vec![vec![3, 2], vec![3, 2]]),
-        ("split_axis", Box::new(|v: &[Variable]| F::split_axis(&v[0], Sections::Indices(vec![1, 2]), 1)), vec![vec![2, 4, 3]]),
-        ("get_item_mixed", f1(|x| F::get_item(x, &[idx(ints(&[1, 1, 0])), sl(s![..;-1][0]), sl(s![1][0])])), vec![vec![2, 3, 4]]),
-        ("get_item_sep", f1(|x| F::get_item(x, &[idx(ints(&[1, 0])), sl(s![..][0]), idx(ints(&[0, 3]))])), vec![vec![2, 3, 4]]),
-        ("pad_reflect", f1(|x| F::pad(x, &[(1, 2), (2, 1)], PadMode::Reflect)), vec![vec![4, 3]]),
-        ("pad_edge", f1(|x| F::pad(x, &[(0, 1), (2, 0)], PadMode::Edge)), vec![vec![4, 3]]),
+        (
+            "concat",
+            Box::new(|v: &[Variable]| Ok(vec![F::concat(&all(v), 1)?])),
+            vec![vec![3, 2, 2], vec![3, 4, 2]],
+        ),
+        (
+            "stack",
+            Box::new(|v: &[Variable]| Ok(vec![F::stack(&all(v), -1)?])),
+            vec![vec![3, 2], vec![3, 2]],
+        ),
+        (
+            "split_axis",
+            Box::new(|v: &[Variable]| F::split_axis(&v[0], Sections::Indices(vec![1, 2]), 1)),
+            vec![vec![2, 4, 3]],
+        ),
+        (
+            "get_item_mixed",
+            f1(|x| F::get_item(x, &[idx(ints(&[1, 1, 0])), sl(s![..;-1][0]), sl(s![1][0])])),
+            vec![vec![2, 3, 4]],
+        ),
+        (
+            "get_item_sep",
+            f1(|x| F::get_item(x, &[idx(ints(&[1, 0])), sl(s![..][0]), idx(ints(&[0, 3]))])),
+            vec![vec![2, 3, 4]],
+        ),
+        (
+            "pad_reflect",
+            f1(|x| F::pad(x, &[(1, 2), (2, 1)], PadMode::Reflect)),
+            vec![vec![4, 3]],
+        ),
+        (
+            "pad_edge",
+            f1(|x| F::pad(x, &[(0, 1), (2, 0)], PadMode::Edge)),
+            vec![vec![4, 3]],
+        ),
         ("tile", f1(|x| F::tile(x, &[2, 2])), vec![vec![2, 3]]),
-        ("repeat", f1(|x| F::repeat(x, &[2, 1, 0], Some(0))), vec![vec![3, 2]]),
+        (
+            "repeat",
+            f1(|x| F::repeat(x, &[2, 1, 0], Some(0))),
+            vec![vec![3, 2]],
+        ),
         ("flip", f1(|x| F::flip(x, -1)), vec![vec![2, 3]]),
-        ("moveaxis", f1(|x| F::moveaxis(x, -1, 0)), vec![vec![2, 3, 4]]),
-        ("resize", f1(|x| F::resize_images(x, (3, 5), ResizeMode::Bilinear, false)), vec![vec![2, 1, 2, 3]]),
-        ("depth2space", f1(|x| F::depth2space(x, 2)), vec![vec![2, 4, 2, 2]]),
-        ("where", f2(|a, b| F::where_(&Array::from_vec(vec![true, false, false, true, true, false], &[3, 2])?, a, b)), vec![vec![3, 2], vec![3, 2]]),
-        ("scatter_add", f2(|a, b| F::scatter_add(a, &[idx(ints(&[2, 2, 0]))], b)), vec![vec![4, 2], vec![3, 2]]),
-        ("vstack", Box::new(|v: &[Variable]| Ok(vec![F::vstack(&all(v))?])), vec![vec![2, 3], vec![4, 3]]),
+        (
+            "moveaxis",
+            f1(|x| F::moveaxis(x, -1, 0)),
+            vec![vec![2, 3, 4]],
+        ),
+        (
+            "resize",
+            f1(|x| F::resize_images(x, (3, 5), ResizeMode::Bilinear, false)),
+            vec![vec![2, 1, 2, 3]],
+        ),
+        (
+            "depth2space",
+            f1(|x| F::depth2space(x, 2)),
+            vec![vec![2, 4, 2, 2]],
+        ),
+        (
+            "where",
+            f2(|a, b| {
+                F::where_(
+                    &Array::from_vec(vec![true, false, false, true, true, false], &[3, 2])?,
+                    a,
+                    b,
+                )
+            }),
+            vec![vec![3, 2], vec![3, 2]],
+        ),
+        (
+            "scatter_add",
+            f2(|a, b| F::scatter_add(a, &[idx(ints(&[2, 2, 0]))], b)),
+            vec![vec![4, 2], vec![3, 2]],
+        ),
+        (
+            "vstack",
+            Box::new(|v: &[Variable]| Ok(vec![F::vstack(&all(v))?])),
+            vec![vec![2, 3], vec![4, 3]],
+        ),
     ];
     for (name, f, shapes) in &cases {
         for (dtype, layout) in [(DType::F32, Layout::T), (DType::F64, Layout::Step)] {
@@ -155,7 +223,10 @@ fn get_item_forward_follows_numpy_rules() -> Result<()> {
     // Separated array entries put their dimension first.
     let y = F::get_item(&x, &[idx(ints(&[1, 0])), sl(s![..][0]), idx(ints(&[0, 3]))])?;
     assert_eq!(y.shape(), vec![2, 3]);
-    assert_eq!(y.array().to_vec::<f64>()?, vec![12.0, 16.0, 20.0, 3.0, 7.0, 11.0]);
+    assert_eq!(
+        y.array().to_vec::<f64>()?,
+        vec![12.0, 16.0, 20.0, 3.0, 7.0, 11.0]
+    );
     // Adjacent ones stay in place.
     let y = F::get_item(&x, &[sl(s![..][0]), idx(ints(&[2, 0])), sl(s![1][0])])?;
     assert_eq!(y.shape(), vec![2, 2]);
@@ -195,7 +266,11 @@ fn copy_goes_through_to_device() -> Result<()> {
     assert_eq!(y.array().to_vec::<f64>()?, vec![0.0, 1.0, 2.0, 3.0]);
     F::sum(&F::mul_constant(&y, 2.0)?, None, false)?.backward()?;
     assert_eq!(x.grad().unwrap().to_vec::<f64>()?, vec![2.0; 4]);
-    check("copy", &*f1(|x| F::copy(x, Device::Cpu)), &[Data::new("copy", DType::F64).normal(&[3], Layout::C)]);
+    check(
+        "copy",
+        &*f1(|x| F::copy(x, Device::Cpu)),
+        &[Data::new("copy", DType::F64).normal(&[3], Layout::C)],
+    );
     Ok(())
 }
 
@@ -226,32 +301,84 @@ fn errors_name_the_function() {
     assert!(matches!(F::concat(&[], 0), Err(Error::Value { .. })));
     assert!(matches!(F::concat(&[&x], 2), Err(Error::Axis { .. })));
     assert!(shape_err(F::stack(&[&x, &y], 0)));
-    assert!(matches!(F::split_axis(&y, Sections::Count(3), 1), Err(Error::Value { op: "split_axis", .. })));
+    assert!(matches!(
+        F::split_axis(&y, Sections::Count(3), 1),
+        Err(Error::Value {
+            op: "split_axis",
+            ..
+        })
+    ));
     let e = F::get_item(&x, &Index::basic(&s![0, 0, 0])).unwrap_err();
     assert!(e.to_string().starts_with("get_item:"), "{e}");
-    assert!(matches!(F::get_item(&x, &[idx(ints(&[0, 2]))]), Err(Error::Index { op: "get_item", .. })));
-    assert!(matches!(F::get_item(&x, &[idx(Array::zeros(&[2], DType::F32).unwrap())]), Err(Error::DType { .. })));
+    assert!(matches!(
+        F::get_item(&x, &[idx(ints(&[0, 2]))]),
+        Err(Error::Index { op: "get_item", .. })
+    ));
+    assert!(matches!(
+        F::get_item(&x, &[idx(Array::zeros(&[2], DType::F32).unwrap())]),
+        Err(Error::DType { .. })
+    ));
     let bad_mask = Array::from_vec(vec![true, false, true], &[3]).unwrap();
-    assert!(matches!(F::get_item(&x, &[idx(bad_mask)]), Err(Error::Shape { op: "get_item", .. })));
-    assert!(matches!(F::get_item(&x, &[idx(ints(&[0, 1])), idx(ints(&[0, 1, 2]))]), Err(Error::Shape { .. })));
-    assert!(matches!(F::select_item(&x, &ints(&[0, 1, 2])), Err(Error::Shape { op: "select_item", .. })));
-    assert!(matches!(F::select_item(&x, &Array::zeros(&[2], DType::F32).unwrap()), Err(Error::DType { .. })));
-    assert!(matches!(F::where_(&Array::zeros(&[2, 3], DType::F32).unwrap(), &x, &x), Err(Error::DType { .. })));
+    assert!(matches!(
+        F::get_item(&x, &[idx(bad_mask)]),
+        Err(Error::Shape { op: "get_item", .. })
+    ));
+    assert!(matches!(
+        F::get_item(&x, &[idx(ints(&[0, 1])), idx(ints(&[0, 1, 2]))]),
+        Err(Error::Shape { .. })
+    ));
+    assert!(matches!(
+        F::select_item(&x, &ints(&[0, 1, 2])),
+        Err(Error::Shape {
+            op: "select_item",
+            ..
+        })
+    ));
+    assert!(matches!(
+        F::select_item(&x, &Array::zeros(&[2], DType::F32).unwrap()),
+        Err(Error::DType { .. })
+    ));
+    assert!(matches!(
+        F::where_(&Array::zeros(&[2, 3], DType::F32).unwrap(), &x, &x),
+        Err(Error::DType { .. })
+    ));
     assert!(F::where_(&Array::zeros(&[2, 3], DType::Bool).unwrap(), &x, &z).is_err());
     assert!(F::where_(&Array::zeros(&[5], DType::Bool).unwrap(), &x, &x).is_err());
-    assert!(matches!(F::pad(&x, &[(1, 1)], PadMode::Constant(0.0)), Err(Error::Value { op: "pad", .. })));
-    assert!(matches!(F::repeat(&x, &[1, 2], Some(1)), Err(Error::Value { op: "repeat", .. })));
-    assert!(matches!(F::squeeze(&x, Some(&[0])), Err(Error::Value { op: "squeeze", .. })));
+    assert!(matches!(
+        F::pad(&x, &[(1, 1)], PadMode::Constant(0.0)),
+        Err(Error::Value { op: "pad", .. })
+    ));
+    assert!(matches!(
+        F::repeat(&x, &[1, 2], Some(1)),
+        Err(Error::Value { op: "repeat", .. })
+    ));
+    assert!(matches!(
+        F::squeeze(&x, Some(&[0])),
+        Err(Error::Value { op: "squeeze", .. })
+    ));
     assert!(matches!(F::expand_dims(&x, 3), Err(Error::Axis { .. })));
     assert!(matches!(F::swapaxes(&x, 0, 2), Err(Error::Axis { .. })));
     assert!(matches!(F::rollaxis(&x, 0, 3), Err(Error::Axis { .. })));
-    assert!(shape_err(F::fliplr(&Variable::new(Array::zeros(&[3], DType::F32).unwrap()))));
+    assert!(shape_err(F::fliplr(&Variable::new(
+        Array::zeros(&[3], DType::F32).unwrap()
+    ))));
     assert!(shape_err(F::depth2space(&x, 2)));
     let img = Variable::new(Array::zeros(&[1, 3, 2, 2], DType::F32).unwrap());
     assert!(shape_err(F::depth2space(&img, 2)));
-    assert!(shape_err(F::space2depth(&Variable::new(Array::zeros(&[1, 1, 3, 2], DType::F32).unwrap()), 2)));
-    assert!(shape_err(F::resize_images(&x, (2, 2), ResizeMode::Bilinear, true)));
-    assert!(matches!(F::resize_images(&img, (0, 2), ResizeMode::Bilinear, true), Err(Error::Value { .. })));
+    assert!(shape_err(F::space2depth(
+        &Variable::new(Array::zeros(&[1, 1, 3, 2], DType::F32).unwrap()),
+        2
+    )));
+    assert!(shape_err(F::resize_images(
+        &x,
+        (2, 2),
+        ResizeMode::Bilinear,
+        true
+    )));
+    assert!(matches!(
+        F::resize_images(&img, (0, 2), ResizeMode::Bilinear, true),
+        Err(Error::Value { .. })
+    ));
     let b = Variable::new(Array::zeros(&[3, 3], DType::F32).unwrap());
     assert!(shape_err(F::scatter_add(&x, &[idx(ints(&[0, 1]))], &b)));
 }

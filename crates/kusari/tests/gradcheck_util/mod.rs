@@ -125,7 +125,10 @@ impl Data {
         };
         assert_eq!(a.shape(), shape);
         if layout != Layout::C && a.size() > 1 {
-            assert!(!a.is_c_contiguous(), "{layout:?} input must not be contiguous");
+            assert!(
+                !a.is_c_contiguous(),
+                "{layout:?} input must not be contiguous"
+            );
         }
         a
     }
@@ -134,12 +137,17 @@ impl Data {
 /// Runs every case of the fixture `area` through `func_of(name)` and
 /// compares outputs and input gradients with Chainer's (`atol`, `rtol`
 /// by dtype). Every case must be known to `func_of`.
-pub fn compare_fixtures(area: &str, func_of: impl Fn(&str) -> Option<Box<Func>>, tol: impl Fn(DType) -> (f64, f64)) {
+pub fn compare_fixtures(
+    area: &str,
+    func_of: impl Fn(&str) -> Option<Box<Func>>,
+    tol: impl Fn(DType) -> (f64, f64),
+) {
     let fx = common::fixture(area);
     let cases = fx.as_object().expect("cases");
     assert!(!cases.is_empty());
     for (name, c) in cases {
-        let f = func_of(name).unwrap_or_else(|| panic!("no kusari function for fixture case {name}"));
+        let f =
+            func_of(name).unwrap_or_else(|| panic!("no kusari function for fixture case {name}"));
         let inputs: Vec<Array> = common::arrays(&c["inputs"])
             .into_iter()
             .map(|a| a.expect("input"))
@@ -150,7 +158,13 @@ pub fn compare_fixtures(area: &str, func_of: impl Fn(&str) -> Option<Box<Func>>,
         assert_eq!(ys.len(), outs.len(), "{name}: number of outputs");
         let (atol, rtol) = tol(inputs[0].dtype());
         for (i, (y, e)) in ys.iter().zip(&outs).enumerate() {
-            common::assert_close(&format!("{name} output {i}"), &y.array(), e.as_ref().unwrap(), atol, rtol);
+            common::assert_close(
+                &format!("{name} output {i}"),
+                &y.array(),
+                e.as_ref().unwrap(),
+                atol,
+                rtol,
+            );
         }
         let gys: Vec<Variable> = common::arrays(&c["grad_outputs"])
             .into_iter()
@@ -159,13 +173,27 @@ pub fn compare_fixtures(area: &str, func_of: impl Fn(&str) -> Option<Box<Func>>,
         let yr: Vec<&Variable> = ys.iter().collect();
         let xr: Vec<&Variable> = xs.iter().collect();
         let gr: Vec<&Variable> = gys.iter().collect();
-        let gxs = kusari::grad(&yr, &xr, Some(&gr), false).unwrap_or_else(|e| panic!("{name}: backward: {e}"));
+        let gxs = kusari::grad(&yr, &xr, Some(&gr), false)
+            .unwrap_or_else(|e| panic!("{name}: backward: {e}"));
         for (i, (g, e)) in gxs.iter().zip(common::arrays(&c["grads"])).enumerate() {
             match (g, e) {
-                (Some(g), Some(e)) => common::assert_close(&format!("{name} grad {i}"), &g.array(), &e, atol, rtol),
+                (Some(g), Some(e)) => {
+                    common::assert_close(&format!("{name} grad {i}"), &g.array(), &e, atol, rtol)
+                }
                 (None, Some(e)) => {
-                    let zero = e.astype(DType::F64).unwrap().abs().unwrap().sum(None, false).unwrap().item::<f64>().unwrap();
-                    assert_eq!(zero, 0.0, "{name} grad {i}: kusari has none, Chainer's is nonzero");
+                    let zero = e
+                        .astype(DType::F64)
+                        .unwrap()
+                        .abs()
+                        .unwrap()
+                        .sum(None, false)
+                        .unwrap()
+                        .item::<f64>()
+                        .unwrap();
+                    assert_eq!(
+                        zero, 0.0,
+                        "{name} grad {i}: kusari has none, Chainer's is nonzero"
+                    );
                 }
                 (_, None) => {}
             }

@@ -189,13 +189,14 @@ fn linear_positions(op: &'static str, shape: &[usize], index: &[Index]) -> Resul
     }
     let mut bshape: Vec<usize> = Vec::new();
     for (_, a) in &adv_entries {
-        bshape = broadcast_shapes(op, &bshape, a.shape()).map_err(|_| Error::Shape {
-            op,
-            message: format!(
+        bshape =
+            broadcast_shapes(op, &bshape, a.shape()).map_err(|_| Error::Shape {
+                op,
+                message: format!(
                 "shape mismatch: indexing arrays could not be broadcast together with shapes {:?}",
                 adv_entries.iter().map(|(_, a)| a.shape().to_vec()).collect::<Vec<_>>()
             ),
-        })?;
+            })?;
     }
     let count: usize = bshape.iter().product();
     let mut flat = vec![0i64; count];

@@ -109,7 +109,7 @@ pub fn split_axis(x: &Variable, sections: Sections, axis: isize) -> Result<Vec<V
     let n = shape[ax];
     let bounds = match sections {
         Sections::Count(k) => {
-            if k == 0 || n % k != 0 {
+            if k == 0 || !n.is_multiple_of(k) {
                 return Err(Error::Value {
                     op: OP,
                     message: format!(
@@ -188,7 +188,12 @@ fn at_least(xs: &[&Variable], n: usize) -> Result<Vec<Variable>> {
         .collect()
 }
 
-fn join(op: &'static str, xs: &[&Variable], n: usize, axis: impl Fn(usize) -> isize) -> Result<Variable> {
+fn join(
+    op: &'static str,
+    xs: &[&Variable],
+    n: usize,
+    axis: impl Fn(usize) -> isize,
+) -> Result<Variable> {
     if xs.is_empty() {
         return Err(Error::Value {
             op,

@@ -151,9 +151,7 @@ pub fn repeat(x: &Variable, repeats: &[usize], axis: Option<isize>) -> Result<Va
         k => {
             return Err(Error::Value {
                 op: OP,
-                message: format!(
-                    "expected 1 or {n} repeats (the length of axis {ax}), got {k}"
-                ),
+                message: format!("expected 1 or {n} repeats (the length of axis {ax}), got {k}"),
             })
         }
     };
@@ -242,7 +240,7 @@ fn expect_4d(op: &'static str, x: &Variable) -> Result<[usize; 4]> {
 pub fn depth2space(x: &Variable, r: usize) -> Result<Variable> {
     const OP: &str = "depth2space";
     let [b, c, h, w] = expect_4d(OP, x)?;
-    if r == 0 || c % (r * r) != 0 {
+    if r == 0 || !c.is_multiple_of(r * r) {
         return Err(Error::Shape {
             op: OP,
             message: format!("expected x.shape[1] % (r * r) == 0, got {c} with r = {r}"),
@@ -259,7 +257,7 @@ pub fn depth2space(x: &Variable, r: usize) -> Result<Variable> {
 pub fn space2depth(x: &Variable, r: usize) -> Result<Variable> {
     const OP: &str = "space2depth";
     let [b, c, h, w] = expect_4d(OP, x)?;
-    if r == 0 || h % r != 0 || w % r != 0 {
+    if r == 0 || !h.is_multiple_of(r) || !w.is_multiple_of(r) {
         return Err(Error::Shape {
             op: OP,
             message: format!(

@@ -43,7 +43,9 @@ impl Layout {
                 if a.windows(2).any(|w| w[0] >= w[1]) {
                     return Err(Error::Value {
                         op,
-                        message: format!("numbers in axis must be sorted in ascending order, got {a:?}"),
+                        message: format!(
+                            "numbers in axis must be sorted in ascending order, got {a:?}"
+                        ),
                     });
                 }
                 if let Some(&bad) = a.iter().find(|&&i| i >= nd) {
@@ -132,7 +134,11 @@ impl Layout {
             }
             None => data.reshape_to(x_shape)?,
         };
-        out.astype(dtype)
+        if out.dtype() == dtype {
+            Ok(out)
+        } else {
+            out.astype(dtype)
+        }
     }
 
     /// A per-channel variable (gamma's shape) reshaped to broadcast against `x`.
@@ -544,7 +550,13 @@ pub fn fixed_batch_normalization(
     axis: Option<&[usize]>,
 ) -> Result<Variable> {
     const OP: &str = "fixed_batch_normalization";
-    let arrays = [x.array(), gamma.array(), beta.array(), mean.array(), var.array()];
+    let arrays = [
+        x.array(),
+        gamma.array(),
+        beta.array(),
+        mean.array(),
+        var.array(),
+    ];
     let refs: Vec<&Array> = arrays.iter().collect();
     check_params(OP, &refs)?;
     let l = Layout::new(OP, &x.shape(), &gamma.shape(), axis)?;

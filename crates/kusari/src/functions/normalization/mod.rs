@@ -79,7 +79,7 @@ pub fn group_normalization(
         });
     }
     let (n, c) = (shape[0], shape[1]);
-    if groups == 0 || c % groups != 0 {
+    if groups == 0 || !c.is_multiple_of(groups) {
         return Err(Error::Value {
             op: OP,
             message: format!("expected x.shape[1] % groups == 0, got {c} % {groups}"),
@@ -98,13 +98,7 @@ pub fn group_normalization(
     let size: usize = shape.iter().product();
     let rows = n * groups;
     let grouped = reshape(x, &[rows, size / rows.max(1)])?;
-    let x_hat = batch_normalization(
-        &grouped,
-        &ones(rows, x)?,
-        &zeros(rows, x)?,
-        eps,
-        Some(&[1]),
-    )?;
+    let x_hat = batch_normalization(&grouped, &ones(rows, x)?, &zeros(rows, x)?, eps, Some(&[1]))?;
     let x_hat = reshape(&x_hat, &shape)?;
     let mut pshape = vec![1; shape.len()];
     pshape[1] = c;
