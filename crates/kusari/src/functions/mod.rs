@@ -5,6 +5,7 @@
 
 mod array_ops;
 mod basic_math;
+mod connection;
 mod math;
 
 pub use array_ops::{broadcast_to, reshape, sum, sum_to, transpose};
@@ -12,6 +13,7 @@ pub use basic_math::{
     add, add_constant, div, div_constant, mul, mul_constant, neg, pow, pow_constant, rdiv_constant,
     rsub_constant, sub,
 };
+pub use connection::linear;
 pub use math::{exp, log, matmul};
 
 use crate::array::{DType, Error, Result};
