@@ -133,43 +133,20 @@ impl Linear {
     /// axes (Chainer's `n_batch_axes`); the rest are flattened into the input.
     pub fn forward_batch_axes(&self, x: &Variable, n_batch_axes: usize) -> Result<Variable> {
         let shape = x.shape();
-        if n_batch_axes == 0 || n_batch_axes > shape.len() {
-            return Err(Error::Shape {
-                op: "Linear::forward",
-                message: format!(
-                    "expected 1 <= n_batch_axes <= x.ndim, got n_batch_axes={n_batch_axes} for x of shape {shape:?}"
-                ),
-            });
-        }
-        let (batch, rest) = shape.split_at(n_batch_axes);
-        let in_size: usize = rest.iter().product();
         if !self.w.is_initialized() {
+            if n_batch_axes == 0 || n_batch_axes >= shape.len() {
+                return Err(Error::Shape {
+                    op: "Linear::forward",
+                    message: format!(
+                        "expected 1 <= n_batch_axes < x.ndim, got n_batch_axes {n_batch_axes} for x.shape {shape:?}"
+                    ),
+                });
+            }
+            let in_size: usize = shape[n_batch_axes..].iter().product();
             self.w.initialize(&[self.out_size, in_size])?;
         }
-        let n: usize = batch.iter().product();
-        let x2 = if shape.len() == 2 && n_batch_axes == 1 {
-            x.clone()
-        } else {
-            x.reshape(&[n, in_size])?
-        };
         let b = self.b.as_ref().map(Parameter::var).transpose()?;
-        let y = affine(&x2, &self.w.var()?, b.as_ref())?;
-        if n_batch_axes == 1 {
-            return Ok(y);
-        }
-        let mut out_shape = batch.to_vec();
-        out_shape.push(self.out_size);
-        y.reshape(&out_shape)
-    }
-}
-
-/// `x Wᵀ + b`, composed from `matmul` and a broadcasting `add` until the
-/// fused `F::linear` lands on main (same values and gradients).
-fn affine(x: &Variable, w: &Variable, b: Option<&Variable>) -> Result<Variable> {
-    let y = F::matmul(x, &w.t())?;
-    match b {
-        Some(b) => F::add(&y, b),
-        None => Ok(y),
+        F::linear(x, &self.w.var()?, b.as_ref(), n_batch_axes)
     }
 }
 
