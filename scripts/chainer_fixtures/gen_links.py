@@ -94,6 +94,14 @@ def main():
     e2 = r.standard_normal((3, 4)).astype(f32)
     cases["bilinear"] = link_case(L.Bilinear(2, 4, 3), [e1, e2], seed=6)
     cases["bilinear_nobias"] = link_case(L.Bilinear(2, 4, 3, nobias=True), [e1, e2], seed=7)
+    xbn = r.standard_normal((4, 3, 2, 2)).astype(f32) * 2 + 1
+    cases["batch_normalization_train"] = link_case(L.BatchNormalization(3), [xbn], seed=8, steps=2)
+
+    def set_stats(link):
+        link.avg_mean[...] = r.standard_normal(3).astype(f32)
+        link.avg_var[...] = (r.uniform(0.5, 2.0, 3)).astype(f32)
+    cases["batch_normalization_test"] = link_case(
+        L.BatchNormalization(3), [xbn], seed=9, train=False, setup=set_stats)
     write("links", cases)
 
 

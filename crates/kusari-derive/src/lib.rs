@@ -81,12 +81,10 @@ fn expand(input: DeriveInput) -> syn::Result<TokenStream2> {
         Data::Struct(s) => match &s.fields {
             Fields::Named(n) => n.named.iter().collect::<Vec<_>>(),
             Fields::Unit => Vec::new(),
-            Fields::Unnamed(_) => {
-                return Err(syn::Error::new(
-                    input.ident.span(),
-                    "derive(Chain) needs named fields: the field names are the paths of the parameters",
-                ))
-            }
+            Fields::Unnamed(_) => return Err(syn::Error::new(
+                input.ident.span(),
+                "derive(Chain) needs named fields: the field names are the paths of the parameters",
+            )),
         },
         _ => {
             return Err(syn::Error::new(

@@ -616,7 +616,10 @@ mod tests {
         let cases: Vec<(Box<dyn ArrayInitializer>, f64)> = vec![
             (Box::new(Normal::new(0.3)), 0.3),
             (Box::new(LeCunNormal::default()), (1.0 / fi).sqrt()),
-            (Box::new(GlorotNormal::new(2.0)), 2.0 * (2.0 / (fi + fo)).sqrt()),
+            (
+                Box::new(GlorotNormal::new(2.0)),
+                2.0 * (2.0 / (fi + fo)).sqrt(),
+            ),
             (Box::new(HeNormal::default()), (2.0 / fi).sqrt()),
             (
                 Box::new(HeNormal {
@@ -627,16 +630,28 @@ mod tests {
             ),
             // A uniform on [-s, s] has standard deviation s / sqrt(3).
             (Box::new(Uniform::new(0.3)), 0.3 / 3f64.sqrt()),
-            (Box::new(LeCunUniform::default()), (3.0 / fi).sqrt() / 3f64.sqrt()),
-            (Box::new(GlorotUniform::default()), (6.0 / (fi + fo)).sqrt() / 3f64.sqrt()),
-            (Box::new(HeUniform::default()), (6.0 / fi).sqrt() / 3f64.sqrt()),
+            (
+                Box::new(LeCunUniform::default()),
+                (3.0 / fi).sqrt() / 3f64.sqrt(),
+            ),
+            (
+                Box::new(GlorotUniform::default()),
+                (6.0 / (fi + fo)).sqrt() / 3f64.sqrt(),
+            ),
+            (
+                Box::new(HeUniform::default()),
+                (6.0 / fi).sqrt() / 3f64.sqrt(),
+            ),
         ];
         for (i, (init, std)) in cases.iter().enumerate() {
             let a = init.generate_with(&shape, DType::F32, &mut g).unwrap();
             assert_eq!(a.dtype(), DType::F32);
             let (m, s) = stats(&a);
             assert!(m.abs() < 0.01 * std, "case {i}: mean {m}, std {std}");
-            assert!((s / std - 1.0).abs() < 0.01, "case {i}: std {s}, expected {std}");
+            assert!(
+                (s / std - 1.0).abs() < 0.01,
+                "case {i}: std {s}, expected {std}"
+            );
         }
     }
 
@@ -652,28 +667,62 @@ mod tests {
     #[test]
     fn constants_and_identity() {
         let mut g = Generator::new(0);
-        let c = Constant::new(2.5).generate_with(&[2, 2], DType::F32, &mut g).unwrap();
+        let c = Constant::new(2.5)
+            .generate_with(&[2, 2], DType::F32, &mut g)
+            .unwrap();
         assert_eq!(c.to_vec::<f32>().unwrap(), vec![2.5; 4]);
         let row = Array::from_vec(vec![1.0f64, 2.0], &[2]).unwrap();
-        let c = Constant::array(row).generate_with(&[3, 2], DType::F32, &mut g).unwrap();
-        assert_eq!(c.to_vec::<f32>().unwrap(), vec![1.0, 2.0, 1.0, 2.0, 1.0, 2.0]);
+        let c = Constant::array(row)
+            .generate_with(&[3, 2], DType::F32, &mut g)
+            .unwrap();
+        assert_eq!(
+            c.to_vec::<f32>().unwrap(),
+            vec![1.0, 2.0, 1.0, 2.0, 1.0, 2.0]
+        );
         let e = Constant::array(Array::zeros(&[3], DType::F32).unwrap())
             .generate_with(&[2], DType::F32, &mut g)
             .unwrap_err();
         assert!(e.to_string().contains("cannot broadcast"), "{e}");
-        assert_eq!(Zero.generate_with(&[2], DType::I32, &mut g).unwrap().to_vec::<i32>().unwrap(), vec![0, 0]);
-        assert_eq!(One.generate_with(&[2], DType::F64, &mut g).unwrap().to_vec::<f64>().unwrap(), vec![1.0, 1.0]);
-        assert!(NaN.generate_with(&[2], DType::F32, &mut g).unwrap().to_vec::<f32>().unwrap()[0].is_nan());
-        let i = Identity { scale: 3.0 }.generate_with(&[2, 2], DType::F32, &mut g).unwrap();
+        assert_eq!(
+            Zero.generate_with(&[2], DType::I32, &mut g)
+                .unwrap()
+                .to_vec::<i32>()
+                .unwrap(),
+            vec![0, 0]
+        );
+        assert_eq!(
+            One.generate_with(&[2], DType::F64, &mut g)
+                .unwrap()
+                .to_vec::<f64>()
+                .unwrap(),
+            vec![1.0, 1.0]
+        );
+        assert!(NaN
+            .generate_with(&[2], DType::F32, &mut g)
+            .unwrap()
+            .to_vec::<f32>()
+            .unwrap()[0]
+            .is_nan());
+        let i = Identity { scale: 3.0 }
+            .generate_with(&[2, 2], DType::F32, &mut g)
+            .unwrap();
         assert_eq!(i.to_vec::<f32>().unwrap(), vec![3.0, 0.0, 0.0, 3.0]);
-        let e = Identity::default().generate_with(&[2, 3], DType::F32, &mut g).unwrap_err();
+        let e = Identity::default()
+            .generate_with(&[2, 3], DType::F32, &mut g)
+            .unwrap_err();
         assert!(e.to_string().contains("2D squared"), "{e}");
     }
 
     fn gram(m: &[f64], rows: usize, cols: usize, by_rows: bool) -> Vec<f64> {
         let n = if by_rows { rows } else { cols };
         let len = if by_rows { cols } else { rows };
-        let at = |v: usize, k: usize| if by_rows { m[v * cols + k] } else { m[k * cols + v] };
+        let at = |v: usize, k: usize| {
+            if by_rows {
+                m[v * cols + k]
+            } else {
+                m[k * cols + v]
+            }
+        };
         let mut g = vec![0.0; n * n];
         for a in 0..n {
             for b in 0..n {
@@ -702,7 +751,11 @@ mod tests {
             for i in 0..n {
                 for j in 0..n {
                     let expect = if i == j { 1.21 } else { 0.0 };
-                    assert!((gm[i * n + j] - expect).abs() < 1e-10, "{shape:?} [{i},{j}] {}", gm[i * n + j]);
+                    assert!(
+                        (gm[i * n + j] - expect).abs() < 1e-10,
+                        "{shape:?} [{i},{j}] {}",
+                        gm[i * n + j]
+                    );
                 }
             }
         }
@@ -712,7 +765,10 @@ mod tests {
         }
         .generate_with(&[2, 3], DType::F32, &mut g)
         .unwrap_err();
-        assert!(e.to_string().contains("cannot make orthogonal Basis"), "{e}");
+        assert!(
+            e.to_string().contains("cannot make orthogonal Basis"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -129,7 +129,12 @@ pub trait Link {
             };
             let dst_shape = dst.array()?.shape().to_vec();
             if g.shape() != dst_shape.as_slice() {
-                return Err(shape_mismatch("Link::addgrads", path, &dst_shape, g.shape()));
+                return Err(shape_mismatch(
+                    "Link::addgrads",
+                    path,
+                    &dst_shape,
+                    g.shape(),
+                ));
             }
             let sum = match dst.grad() {
                 Some(mine) => mine.add(&g.astype(mine.dtype())?)?,
@@ -168,14 +173,24 @@ pub trait Link {
         for (path, dst, src) in &pairs {
             if let (Ok(d), Ok(s)) = (dst.array(), src.array()) {
                 if d.shape() != s.shape() {
-                    return Err(shape_mismatch("Link::copyparams", path, d.shape(), s.shape()));
+                    return Err(shape_mismatch(
+                        "Link::copyparams",
+                        path,
+                        d.shape(),
+                        s.shape(),
+                    ));
                 }
             }
         }
         for (path, dst, src) in &pers {
             let (d, s) = (dst.borrow(), src.borrow());
             if d.shape() != s.shape() {
-                return Err(shape_mismatch("Link::copyparams", path, d.shape(), s.shape()));
+                return Err(shape_mismatch(
+                    "Link::copyparams",
+                    path,
+                    d.shape(),
+                    s.shape(),
+                ));
             }
         }
         for (_, dst, src) in &pairs {
@@ -323,11 +338,7 @@ pub enum CopyMode {
 /// assert!(!a.w.ptr_eq(&b.w));
 /// # Ok::<(), kusari::Error>(())
 /// ```
-pub fn copy_link<L: Link>(
-    src: &L,
-    mode: CopyMode,
-    build: impl FnOnce() -> Result<L>,
-) -> Result<L> {
+pub fn copy_link<L: Link>(src: &L, mode: CopyMode, build: impl FnOnce() -> Result<L>) -> Result<L> {
     let dst = build()?;
     match mode {
         CopyMode::Copy => {

@@ -13,7 +13,12 @@ pub const DEFAULT_DTYPE: DType = DType::F32;
 /// A new parameter, initialized now when `shape` is known. An initializer
 /// failure leaves it uninitialized: the first forward initializes it again
 /// and returns that error, so constructors need not return `Result`.
-pub(crate) fn param(name: &str, dtype: DType, init: Initializer, shape: Option<&[usize]>) -> Parameter {
+pub(crate) fn param(
+    name: &str,
+    dtype: DType,
+    init: Initializer,
+    shape: Option<&[usize]>,
+) -> Parameter {
     let p = Parameter::lazy(name, dtype, init);
     if let Some(shape) = shape {
         let _ = p.initialize(shape);
@@ -101,7 +106,11 @@ impl LinearBuilder {
                 .unwrap_or_else(|| Constant::new(0.0).into());
             param("b", self.dtype, init, Some(&[out]))
         });
-        Linear { w, b, out_size: out }
+        Linear {
+            w,
+            b,
+            out_size: out,
+        }
     }
 }
 
@@ -262,10 +271,24 @@ impl Bilinear {
     pub fn new(left_size: usize, right_size: usize, out_size: usize, nobias: bool) -> Bilinear {
         let lecun = || -> Initializer { LeCunNormal::default().into() };
         Bilinear {
-            w: param("W", DEFAULT_DTYPE, lecun(), Some(&[left_size, right_size, out_size])),
-            v1: (!nobias).then(|| param("V1", DEFAULT_DTYPE, lecun(), Some(&[left_size, out_size]))),
-            v2: (!nobias).then(|| param("V2", DEFAULT_DTYPE, lecun(), Some(&[right_size, out_size]))),
-            b: (!nobias).then(|| param("b", DEFAULT_DTYPE, Constant::new(0.0).into(), Some(&[out_size]))),
+            w: param(
+                "W",
+                DEFAULT_DTYPE,
+                lecun(),
+                Some(&[left_size, right_size, out_size]),
+            ),
+            v1: (!nobias)
+                .then(|| param("V1", DEFAULT_DTYPE, lecun(), Some(&[left_size, out_size]))),
+            v2: (!nobias)
+                .then(|| param("V2", DEFAULT_DTYPE, lecun(), Some(&[right_size, out_size]))),
+            b: (!nobias).then(|| {
+                param(
+                    "b",
+                    DEFAULT_DTYPE,
+                    Constant::new(0.0).into(),
+                    Some(&[out_size]),
+                )
+            }),
         }
     }
 
@@ -277,12 +300,14 @@ impl Bilinear {
         let (j, k, l) = (ws[0], ws[1], ws[2]);
         let (s1, s2) = (e1.shape(), e2.shape());
         let n = s1.first().copied().unwrap_or(0);
-        if s1.is_empty() || s2.first() != Some(&n) || s1[1..].iter().product::<usize>() != j || s2[1..].iter().product::<usize>() != k {
+        if s1.is_empty()
+            || s2.first() != Some(&n)
+            || s1[1..].iter().product::<usize>() != j
+            || s2[1..].iter().product::<usize>() != k
+        {
             return Err(Error::Shape {
                 op: "Bilinear::forward2",
-                message: format!(
-                    "expected e1 (N, {j}) and e2 (N, {k}), got {s1:?} and {s2:?}"
-                ),
+                message: format!("expected e1 (N, {j}) and e2 (N, {k}), got {s1:?} and {s2:?}"),
             });
         }
         let e1 = e1.reshape(&[n, j, 1])?;

@@ -166,7 +166,9 @@ impl Sequential {
         Ok(s)
     }
 
-    /// Appends a link.
+    /// Appends a link (Chainer's `append`). A builder method taking `self`,
+    /// not `+`: the argument is any link, not another `Sequential`.
+    #[allow(clippy::should_implement_trait)]
     pub fn add(mut self, layer: impl Layer + 'static) -> Sequential {
         self.steps.push(Step::Link(Rc::new(layer)));
         self
