@@ -26,6 +26,12 @@ fn load_params(link: &dyn Link, case: &Value) {
     }
 }
 
+fn load_persistents(link: &dyn Link, state: &Value) {
+    for (path, p) in link.namedpersistents() {
+        p.set(array(&state[&path]));
+    }
+}
+
 /// Runs the recorded steps: forward with `run`, backward with the recorded
 /// output gradient, then compares outputs and gradients.
 fn check_steps(
@@ -405,4 +411,39 @@ fn bias_scale_and_bilinear_match_chainer() {
         .forward(&Variable::new(Array::ones(&[2, 4], DType::F32).unwrap()))
         .unwrap_err();
     assert!(e.to_string().contains("x.shape[1..2]"), "{e}");
+}
+
+#[test]
+fn batch_normalization_train_and_test_match_chainer() {
+    use kusari::config::{using_config, Setting};
+    use kusari::links::BatchNormalization;
+    let fx = fixture("links");
+    let case = &fx["batch_normalization_train"];
+    let bn = BatchNormalization::new(3).unwrap();
+    load_params(&bn, case);
+    load_persistents(&bn, &case["persistents_before"]);
+    check_steps("bn train", &bn, case, F32_TOL, &|xs| {
+        Ok(vec![bn.forward(&xs[0])?])
+    });
+    // The running averages after two steps, as Chainer's.
+    for (path, p) in bn.namedpersistents() {
+        let e = array(&case["persistents_after"][&path]);
+        assert_close(&format!("bn {path}"), &p.get(), &e, 1e-6, 1e-5);
+    }
+    let names: Vec<String> = bn.namedpersistents().into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["/avg_mean", "/avg_var", "/N"]);
+
+    let case = &fx["batch_normalization_test"];
+    let bn = BatchNormalization::new(3).unwrap();
+    load_params(&bn, case);
+    load_persistents(&bn, &case["persistents_before"]);
+    let _g = using_config(Setting::Train, false);
+    check_steps("bn test", &bn, case, F32_TOL, &|xs| {
+        Ok(vec![bn.forward(&xs[0])?])
+    });
+    // Test mode leaves the statistics alone.
+    for (path, p) in bn.namedpersistents() {
+        let e = array(&case["persistents_before"][&path]);
+        assert_close(&format!("bn test {path}"), &p.get(), &e, 0.0, 0.0);
+    }
 }

@@ -39,9 +39,11 @@
 
 mod connection;
 mod model;
+mod normalization;
 
 pub use connection::{Bias, Bilinear, Linear, LinearBuilder, Scale, DEFAULT_DTYPE};
 pub use model::{Classifier, LossFn};
+pub use normalization::BatchNormalization;
 
 use crate::array::{Error, Result};
 use crate::link::{Forward, Link};
