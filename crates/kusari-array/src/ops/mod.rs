@@ -5,6 +5,7 @@ pub mod index;
 pub mod linalg;
 pub mod manip;
 pub mod math;
+pub mod nn;
 mod operators;
 pub mod random;
 pub mod reduce;
