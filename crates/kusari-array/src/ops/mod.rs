@@ -10,4 +10,5 @@ mod operators;
 pub mod random;
 pub mod reduce;
 pub mod sort;
+pub mod special;
 pub mod ufunc;

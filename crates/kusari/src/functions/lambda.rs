@@ -109,8 +109,3 @@ pub(crate) fn mask(cond: &Array, dtype: DType) -> Result<Array> {
 pub(crate) fn mul_mask(gy: &Variable, m: Array) -> Result<Variable> {
     super::mul(gy, &Variable::constant(m))
 }
-
-/// A float scalar of `dtype` as a constant variable of shape `()`.
-pub(crate) fn scalar_like(v: f64, dtype: DType) -> Result<Variable> {
-    Ok(Variable::constant(Array::full(&[], v, dtype)?))
-}
