@@ -45,7 +45,10 @@ fn gradients() {
         ("log_softmax_neg", u(|x| F::log_softmax(x, -2))),
         ("leaky_relu", u(|x| F::leaky_relu(x, 0.2))),
         ("elu", u(|x| F::elu(x, 1.0))),
-        ("selu", u(|x| F::selu(x, 1.6732632423543772, 1.0507009873554805))),
+        (
+            "selu",
+            u(|x| F::selu(x, 1.6732632423543772, 1.0507009873554805)),
+        ),
         ("celu", u(|x| F::celu(x, 0.7))),
         ("clipped_relu", u(|x| F::clipped_relu(x, 1.0))),
         ("relu6", u(F::relu6)),
@@ -66,7 +69,14 @@ fn gradients() {
                 }
                 if *name == "maxout" {
                     // Distinct values per pool so the max is unique.
-                    x = Array::arange_dtype(0.0, 12.0, 1.0, dtype).unwrap().reshape_to(&[4, 3]).unwrap().multiply(0.3).unwrap().subtract(&x.multiply(0.01).unwrap()).unwrap();
+                    x = Array::arange_dtype(0.0, 12.0, 1.0, dtype)
+                        .unwrap()
+                        .reshape_to(&[4, 3])
+                        .unwrap()
+                        .multiply(0.3)
+                        .unwrap()
+                        .subtract(&x.multiply(0.01).unwrap())
+                        .unwrap();
                 }
                 gradcheck(&format!("{name} t={t}"), f.as_ref(), &[x]);
             }
@@ -146,11 +156,21 @@ fn chainer_fixtures() {
 
 #[test]
 fn softmax_rows_sum_to_one_and_log_softmax_is_stable() {
-    let x = Variable::new(Array::from_vec(vec![1000.0f32, 0.0, -1000.0, 1.0, 2.0, 3.0], &[2, 3]).unwrap());
-    let y = F::log_softmax(&x, 1).unwrap().array().to_vec::<f32>().unwrap();
+    let x = Variable::new(
+        Array::from_vec(vec![1000.0f32, 0.0, -1000.0, 1.0, 2.0, 3.0], &[2, 3]).unwrap(),
+    );
+    let y = F::log_softmax(&x, 1)
+        .unwrap()
+        .array()
+        .to_vec::<f32>()
+        .unwrap();
     assert!(y.iter().all(|v| v.is_finite()));
     assert_eq!(y[0], 0.0);
-    let s = F::softmax(&x, 1).unwrap().array().sum(Some(&[1]), false).unwrap();
+    let s = F::softmax(&x, 1)
+        .unwrap()
+        .array()
+        .sum(Some(&[1]), false)
+        .unwrap();
     for v in s.to_vec::<f32>().unwrap() {
         assert!((v - 1.0).abs() < 1e-6);
     }
@@ -160,17 +180,33 @@ fn softmax_rows_sum_to_one_and_log_softmax_is_stable() {
 fn bad_inputs_are_errors() {
     let i = Variable::new(Array::zeros(&[2, 3], DType::I32).unwrap());
     let x = Variable::new(Array::zeros(&[2, 3], DType::F32).unwrap());
-    for r in [F::relu(&i), F::sigmoid(&i), F::tanh(&i), F::softmax(&i, 1), F::elu(&i, 1.0), F::gelu(&i)] {
+    for r in [
+        F::relu(&i),
+        F::sigmoid(&i),
+        F::tanh(&i),
+        F::softmax(&i, 1),
+        F::elu(&i, 1.0),
+        F::gelu(&i),
+    ] {
         let e = r.unwrap_err().to_string();
         assert!(e.contains("dtype"), "{e}");
     }
-    assert!(F::softmax(&x, 2).unwrap_err().to_string().contains("axis 2"));
+    assert!(F::softmax(&x, 2)
+        .unwrap_err()
+        .to_string()
+        .contains("axis 2"));
     assert!(F::log_softmax(&x, -3).is_err());
-    assert!(F::maxout(&x, 2, 1).unwrap_err().to_string().contains("pool_size"));
+    assert!(F::maxout(&x, 2, 1)
+        .unwrap_err()
+        .to_string()
+        .contains("pool_size"));
     assert!(F::maxout(&x, 0, 1).is_err());
     assert!(F::crelu(&x, 2).is_err());
     let w = Variable::new(Array::zeros(&[2], DType::F32).unwrap());
-    assert!(F::prelu(&x, &w).unwrap_err().to_string().contains("W.shape"));
+    assert!(F::prelu(&x, &w)
+        .unwrap_err()
+        .to_string()
+        .contains("W.shape"));
     assert!(F::swish(&x, &w).is_err());
     assert!(F::clipped_relu(&x, -1.0).is_err());
     assert!(F::softplus(&x, 0.0).is_err());
@@ -184,5 +220,8 @@ fn relu_backward_of_backward_uses_the_forward_mask() {
     let s = y.sum(None, false).unwrap();
     let gx = kusari::grad(&[&s], &[&x], None, true).unwrap();
     let gx = gx[0].clone().unwrap();
-    assert_eq!(gx.array().to_vec::<f64>().unwrap(), vec![0.0, 1.0, 0.0, 1.0]);
+    assert_eq!(
+        gx.array().to_vec::<f64>().unwrap(),
+        vec![0.0, 1.0, 0.0, 1.0]
+    );
 }

@@ -49,10 +49,48 @@ fn unary_gradients() {
         ("prod", u(|x| F::prod(x, Some(&[1]), false)), 0.5, 2.0),
         ("cumsum", u(|x| F::cumsum(x, Some(1))), -2.0, 2.0),
         ("cumsum_flat", u(|x| F::cumsum(x, None)), -2.0, 2.0),
-        ("logsumexp", u(|x| F::logsumexp(x, Some(&[1]), false)), -2.0, 2.0),
-        ("logsumexp_all", u(|x| F::logsumexp(x, None, true)), -2.0, 2.0),
-        ("inv", u(|x| F::inv(&(x + &Variable::constant(Array::eye(3, None, 0, x.dtype()).unwrap().multiply(3.0).unwrap())))), -1.0, 1.0),
-        ("det", u(|x| F::det(&(x + &Variable::constant(Array::eye(3, None, 0, x.dtype()).unwrap().multiply(3.0).unwrap())))), -1.0, 1.0),
+        (
+            "logsumexp",
+            u(|x| F::logsumexp(x, Some(&[1]), false)),
+            -2.0,
+            2.0,
+        ),
+        (
+            "logsumexp_all",
+            u(|x| F::logsumexp(x, None, true)),
+            -2.0,
+            2.0,
+        ),
+        (
+            "inv",
+            u(|x| {
+                F::inv(
+                    &(x + &Variable::constant(
+                        Array::eye(3, None, 0, x.dtype())
+                            .unwrap()
+                            .multiply(3.0)
+                            .unwrap(),
+                    )),
+                )
+            }),
+            -1.0,
+            1.0,
+        ),
+        (
+            "det",
+            u(|x| {
+                F::det(
+                    &(x + &Variable::constant(
+                        Array::eye(3, None, 0, x.dtype())
+                            .unwrap()
+                            .multiply(3.0)
+                            .unwrap(),
+                    )),
+                )
+            }),
+            -1.0,
+            1.0,
+        ),
     ];
     for dtype in [DType::F32, DType::F64] {
         for t in [false, true] {
@@ -64,7 +102,10 @@ fn unary_gradients() {
                 };
                 let x = if *name == "absolute" {
                     // Both signs, away from 0.
-                    let s = Array::from_vec(vec![1.0, -1.0, 1.0], &[3]).unwrap().astype(dtype).unwrap();
+                    let s = Array::from_vec(vec![1.0, -1.0, 1.0], &[3])
+                        .unwrap()
+                        .astype(dtype)
+                        .unwrap();
                     x.multiply(&s).unwrap()
                 } else {
                     x
@@ -81,7 +122,18 @@ fn binary_gradients() {
     for dtype in [DType::F32, DType::F64] {
         let x = uniform(&mut rng, &[3, 4], -2.0, 2.0, dtype);
         // Shifted so no pair is within 0.1 of a tie.
-        let y = x.add(&rng.bernoulli(0.5, &[3, 4]).unwrap().astype(dtype).unwrap().multiply(1.0).unwrap().subtract(0.5).unwrap()).unwrap();
+        let y = x
+            .add(
+                &rng.bernoulli(0.5, &[3, 4])
+                    .unwrap()
+                    .astype(dtype)
+                    .unwrap()
+                    .multiply(1.0)
+                    .unwrap()
+                    .subtract(0.5)
+                    .unwrap(),
+            )
+            .unwrap();
         gradcheck("maximum", b(F::maximum).as_ref(), &[x.clone(), y.clone()]);
         gradcheck("minimum", b(F::minimum).as_ref(), &[x.clone(), y.clone()]);
         gradcheck("arctan2", b(F::arctan2).as_ref(), &[x.clone(), y]);
@@ -98,20 +150,56 @@ fn binary_gradients() {
         let x3 = uniform(&mut rng, &[2, 3, 4], -1.0, 1.0, dtype);
         let w = uniform(&mut rng, &[3], -1.0, 1.0, dtype);
         let w4 = uniform(&mut rng, &[4], 0.5, 2.0, dtype);
-        gradcheck("bias", b(|a, c| F::bias(a, c, 1)).as_ref(), &[x3.clone(), w.clone()]);
-        gradcheck("scale", b(|a, c| F::scale(a, c, 1)).as_ref(), &[x3.clone(), w]);
-        gradcheck("average", b(|a, c| F::average(a, Some(2), Some(c), false)).as_ref(), &[x3.clone(), w4]);
+        gradcheck(
+            "bias",
+            b(|a, c| F::bias(a, c, 1)).as_ref(),
+            &[x3.clone(), w.clone()],
+        );
+        gradcheck(
+            "scale",
+            b(|a, c| F::scale(a, c, 1)).as_ref(),
+            &[x3.clone(), w],
+        );
+        gradcheck(
+            "average",
+            b(|a, c| F::average(a, Some(2), Some(c), false)).as_ref(),
+            &[x3.clone(), w4],
+        );
         let a = transposed(&mut rng, &[3, 2], -1.0, 1.0, dtype);
         let c = uniform(&mut rng, &[3, 4], -1.0, 1.0, dtype);
-        gradcheck("matmul_with", b(|a, c| F::matmul_with(a, c, true, false)).as_ref(), &[a.clone(), c.clone()]);
-        gradcheck("matmul_tb", b(|a, c| F::matmul_with(a, c, true, true)).as_ref(), &[a, c.t()]);
+        gradcheck(
+            "matmul_with",
+            b(|a, c| F::matmul_with(a, c, true, false)).as_ref(),
+            &[a.clone(), c.clone()],
+        );
+        gradcheck(
+            "matmul_tb",
+            b(|a, c| F::matmul_with(a, c, true, true)).as_ref(),
+            &[a, c.t()],
+        );
         let bm = uniform(&mut rng, &[2, 4], -1.0, 1.0, dtype);
-        gradcheck("batch_matmul", b(|a, c| F::batch_matmul(a, c, false, false)).as_ref(), &[x3.clone(), bm]);
+        gradcheck(
+            "batch_matmul",
+            b(|a, c| F::batch_matmul(a, c, false, false)).as_ref(),
+            &[x3.clone(), bm],
+        );
         let y3 = uniform(&mut rng, &[4, 3, 2], -1.0, 1.0, dtype);
-        gradcheck("tensordot", b(|a, c| F::tensordot(a, c, &[1, 2], &[1, 0])).as_ref(), &[x3.clone(), y3.clone()]);
-        gradcheck("einsum", b(|a, c| F::einsum("ijk,kjl->il", &[a, c])).as_ref(), &[x3.clone(), y3]);
+        gradcheck(
+            "tensordot",
+            b(|a, c| F::tensordot(a, c, &[1, 2], &[1, 0])).as_ref(),
+            &[x3.clone(), y3.clone()],
+        );
+        gradcheck(
+            "einsum",
+            b(|a, c| F::einsum("ijk,kjl->il", &[a, c])).as_ref(),
+            &[x3.clone(), y3],
+        );
         let v = uniform(&mut rng, &[5], -1.0, 1.0, dtype);
-        gradcheck("einsum_sum_only", b(|a, c| F::einsum("ijk,m->ij", &[a, c])).as_ref(), &[x3, v]);
+        gradcheck(
+            "einsum_sum_only",
+            b(|a, c| F::einsum("ijk,m->ij", &[a, c])).as_ref(),
+            &[x3, v],
+        );
     }
 }
 
@@ -125,8 +213,13 @@ fn fixture_fn(name: &str, kw: &serde_json::Value) -> Box<Func> {
             Some(vec![a.as_i64().unwrap() as isize])
         }
     });
-    let keep = kw.get("keepdims").and_then(|v| v.as_bool()).unwrap_or(false);
-    let base = name.trim_end_matches("_float32").trim_end_matches("_float64");
+    let keep = kw
+        .get("keepdims")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    let base = name
+        .trim_end_matches("_float32")
+        .trim_end_matches("_float64");
     macro_rules! red {
         ($f:path) => {{
             let axes = axes.clone();
@@ -160,7 +253,9 @@ fn fixture_fn(name: &str, kw: &serde_json::Value) -> Box<Func> {
         "minimum" => b(F::minimum),
         "arctan2" => b(F::arctan2),
         "fmod" => b(F::fmod),
-        "linear_interpolate" => Box::new(|v: &[Variable]| Ok(vec![F::linear_interpolate(&v[0], &v[1], &v[2])?])),
+        "linear_interpolate" => {
+            Box::new(|v: &[Variable]| Ok(vec![F::linear_interpolate(&v[0], &v[1], &v[2])?]))
+        }
         "bias" => b(|x, y| F::bias(x, y, 1)),
         "scale_axis2" => b(|x, y| F::scale(x, y, 2)),
         "max" | "max_all" => red!(F::max),
@@ -200,12 +295,23 @@ fn chainer_fixtures() {
 fn lgamma_and_argmax_values() {
     let x = Variable::new(Array::from_vec(vec![0.5f64, 1.0, 5.0], &[3]).unwrap());
     let y = F::lgamma(&x).unwrap().array().to_vec::<f64>().unwrap();
-    assert!((y[0] - std::f64::consts::PI.sqrt().ln()).abs() < 1e-14 && y[1].abs() < 1e-15 && (y[2] - 24f64.ln()).abs() < 1e-13);
+    assert!(
+        (y[0] - std::f64::consts::PI.sqrt().ln()).abs() < 1e-14
+            && y[1].abs() < 1e-15
+            && (y[2] - 24f64.ln()).abs() < 1e-13
+    );
     let a = Variable::new(Array::from_vec(vec![1.0f32, 3.0, 2.0, 5.0, 4.0, 0.0], &[2, 3]).unwrap());
     let i = F::argmax(&a, Some(1)).unwrap();
     assert_eq!(i.dtype(), DType::I32);
     assert_eq!(i.array().to_vec::<i32>().unwrap(), vec![1, 0]);
-    assert_eq!(F::argmin(&a, None).unwrap().array().to_vec::<i32>().unwrap(), vec![5]);
+    assert_eq!(
+        F::argmin(&a, None)
+            .unwrap()
+            .array()
+            .to_vec::<i32>()
+            .unwrap(),
+        vec![5]
+    );
     assert!(!i.requires_grad());
 }
 
@@ -216,10 +322,19 @@ fn bad_inputs_are_errors() {
     let y = Variable::new(Array::zeros(&[3, 2], DType::F32).unwrap());
     let d = Variable::new(Array::zeros(&[2, 3], DType::F64).unwrap());
     assert!(F::sqrt(&i).unwrap_err().to_string().contains("x.dtype"));
-    assert!(F::maximum(&x, &y).unwrap_err().to_string().contains("shape"));
-    assert!(F::maximum(&x, &d).unwrap_err().to_string().contains("dtype"));
+    assert!(F::maximum(&x, &y)
+        .unwrap_err()
+        .to_string()
+        .contains("shape"));
+    assert!(F::maximum(&x, &d)
+        .unwrap_err()
+        .to_string()
+        .contains("dtype"));
     assert!(F::clip(&x, 1.0, 0.0).is_err());
-    assert!(matches!(F::max(&x, Some(&[2]), false), Err(kusari::Error::Axis { .. })));
+    assert!(matches!(
+        F::max(&x, Some(&[2]), false),
+        Err(kusari::Error::Axis { .. })
+    ));
     assert!(F::sum(&x, Some(&[0]), false).is_ok());
     assert!(F::matmul_with(&x, &x, false, false).is_err());
     assert!(F::matmul_with(&x, &x, false, true).is_ok());

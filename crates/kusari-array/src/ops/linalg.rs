@@ -561,7 +561,10 @@ pub fn inv(a: &Array) -> Result<Array> {
             o[i * n + i] = 1.0;
         }
         if gauss_jordan(&mut v[r], Some(o), n) == 0.0 {
-            return Err(Error::value("inv", format!("matrix {b} of the batch is singular")));
+            return Err(Error::value(
+                "inv",
+                format!("matrix {b} of the batch is singular"),
+            ));
         }
     }
     Array::from_vec(out, a.shape())?.astype(a.dtype())
@@ -584,7 +587,8 @@ mod inv_det_tests {
     #[test]
     fn inverse_and_determinant_of_a_batch() {
         // The second matrix needs a row swap (zero pivot).
-        let a = Array::from_vec(vec![4.0f64, 7.0, 2.0, 6.0, 0.0, 1.0, 1.0, 0.0], &[2, 2, 2]).unwrap();
+        let a =
+            Array::from_vec(vec![4.0f64, 7.0, 2.0, 6.0, 0.0, 1.0, 1.0, 0.0], &[2, 2, 2]).unwrap();
         let d = det(&a).unwrap().to_vec::<f64>().unwrap();
         assert!((d[0] - 10.0).abs() < 1e-12 && (d[1] + 1.0).abs() < 1e-12);
         let i = inv(&a).unwrap();

@@ -79,7 +79,11 @@ fn expect_same(op: &'static str, a: &Array, b: &Array) -> Result<()> {
     if a.dtype() != b.dtype() {
         return Err(Error::dtype(
             op,
-            format!("expected equal dtypes, found {} and {}", a.dtype(), b.dtype()),
+            format!(
+                "expected equal dtypes, found {} and {}",
+                a.dtype(),
+                b.dtype()
+            ),
         ));
     }
     if a.shape() != b.shape() {
@@ -343,7 +347,12 @@ fn softmax_grad_block<T: Real>(o: &mut [T], x: &[&[T]], n: usize, inner: usize) 
     let t = axis_dot(y, Some(gy), n, inner);
     for j in 0..n {
         let r = j * inner..(j + 1) * inner;
-        for (((o, &y), &g), &t) in o[r.clone()].iter_mut().zip(&y[r.clone()]).zip(&gy[r]).zip(&t) {
+        for (((o, &y), &g), &t) in o[r.clone()]
+            .iter_mut()
+            .zip(&y[r.clone()])
+            .zip(&gy[r])
+            .zip(&t)
+        {
             *o = y.mul(g.sub(t));
         }
     }
@@ -354,7 +363,12 @@ fn log_softmax_grad_block<T: Real>(o: &mut [T], x: &[&[T]], n: usize, inner: usi
     let t = axis_dot(gy, None, n, inner);
     for j in 0..n {
         let r = j * inner..(j + 1) * inner;
-        for (((o, &y), &g), &t) in o[r.clone()].iter_mut().zip(&y[r.clone()]).zip(&gy[r]).zip(&t) {
+        for (((o, &y), &g), &t) in o[r.clone()]
+            .iter_mut()
+            .zip(&y[r.clone()])
+            .zip(&gy[r])
+            .zip(&t)
+        {
             *o = g.sub(y.exp().mul(t));
         }
     }
@@ -368,7 +382,13 @@ pub fn softmax(x: &Array, axis: isize) -> Result<Array> {
 /// Log-softmax along `axis`: `x - max - log(sum(exp(x - max)))` (no overflow
 /// for large inputs, no `log(0)` for very negative ones).
 pub fn log_softmax(x: &Array, axis: isize) -> Result<Array> {
-    axis_op("log_softmax", &[x], axis, log_softmax_block, log_softmax_block)
+    axis_op(
+        "log_softmax",
+        &[x],
+        axis,
+        log_softmax_block,
+        log_softmax_block,
+    )
 }
 
 /// The gradient of softmax from its output `y`: `y * (gy - sum(y * gy, axis))`.
@@ -407,7 +427,9 @@ mod tests {
 
     fn sample(shape: &[usize]) -> Array {
         let n: usize = shape.iter().product();
-        let v: Vec<f64> = (0..n).map(|i| ((i * 7919) % 23) as f64 / 5.0 - 2.0).collect();
+        let v: Vec<f64> = (0..n)
+            .map(|i| ((i * 7919) % 23) as f64 / 5.0 - 2.0)
+            .collect();
         Array::from_vec(v, shape).unwrap()
     }
 

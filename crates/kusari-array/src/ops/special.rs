@@ -26,7 +26,11 @@ fn map(
     };
     let x = a.astype_order(dtype, Order::C)?;
     let mut out = Array::empty(a.shape(), dtype)?;
-    fn go<T: crate::Element + Copy + Send + Sync>(x: &Array, out: &mut Array, f: impl Fn(T) -> T + Sync) {
+    fn go<T: crate::Element + Copy + Send + Sync>(
+        x: &Array,
+        out: &mut Array,
+        f: impl Fn(T) -> T + Sync,
+    ) {
         let x = x.as_slice::<T>().expect("C-contiguous");
         let o = out.as_slice_mut::<T>().expect("fresh C-contiguous");
         let body = |(o, x): (&mut [T], &[T])| {
@@ -37,7 +41,9 @@ fn map(
         if o.len() <= CHUNK {
             body((o, x));
         } else {
-            o.par_chunks_mut(CHUNK).zip(x.par_chunks(CHUNK)).for_each(body);
+            o.par_chunks_mut(CHUNK)
+                .zip(x.par_chunks(CHUNK))
+                .for_each(body);
         }
     }
     if dtype == DType::F64 {
@@ -73,7 +79,12 @@ pub fn digamma(a: &Array) -> Result<Array> {
 
 /// The trigamma function `d^2/dx^2 log(gamma(x))` (SciPy's `polygamma(1, x)`).
 pub fn trigamma(a: &Array) -> Result<Array> {
-    map("trigamma", a, |x| trigamma_f64(x as f64) as f32, trigamma_f64)
+    map(
+        "trigamma",
+        a,
+        |x| trigamma_f64(x as f64) as f32,
+        trigamma_f64,
+    )
 }
 
 /// Trigamma by reflection for `x < 0.5`, the recurrence up to `x >= 6`, then
@@ -121,8 +132,7 @@ fn digamma_f64(mut x: f64) -> f64 {
     let r = 1.0 / (x * x);
     let series = r
         * (1.0 / 12.0
-            - r * (1.0 / 120.0
-                - r * (1.0 / 252.0 - r * (1.0 / 240.0 - r * (1.0 / 132.0)))));
+            - r * (1.0 / 120.0 - r * (1.0 / 252.0 - r * (1.0 / 240.0 - r * (1.0 / 132.0)))));
     acc + x.ln() - 0.5 / x - series
 }
 
@@ -134,7 +144,13 @@ mod tests {
     fn known_values() {
         let x = Array::from_vec(vec![0.0f64, 0.5, 1.0, -2.0, 3.0], &[5]).unwrap();
         let e = erf(&x).unwrap().to_vec::<f64>().unwrap();
-        let want = [0.0, 0.5204998778130465, 0.8427007929497149, -0.9953222650189527, 0.9999779095030014];
+        let want = [
+            0.0,
+            0.5204998778130465,
+            0.8427007929497149,
+            -0.9953222650189527,
+            0.9999779095030014,
+        ];
         for (a, b) in e.iter().zip(want) {
             assert!((a - b).abs() < 1e-15, "{a} {b}");
         }
@@ -143,12 +159,21 @@ mod tests {
             .to_vec::<f32>()
             .unwrap();
         // log(sqrt(pi)), 0, log(24)
-        assert!((g[0] - 0.572_364_9).abs() < 1e-6 && g[1].abs() < 1e-7 && (g[2] - 24f32.ln()).abs() < 1e-5);
+        assert!(
+            (g[0] - 0.572_364_9).abs() < 1e-6
+                && g[1].abs() < 1e-7
+                && (g[2] - 24f32.ln()).abs() < 1e-5
+        );
         let d = digamma(&Array::from_vec(vec![1.0f64, 0.5, -0.5, 10.0], &[4]).unwrap())
             .unwrap()
             .to_vec::<f64>()
             .unwrap();
-        let want = [-0.5772156649015329, -1.9635100260214235, 0.03648997397857652, 2.251752589066721];
+        let want = [
+            -0.5772156649015329,
+            -1.9635100260214235,
+            0.03648997397857652,
+            2.251752589066721,
+        ];
         for (a, b) in d.iter().zip(want) {
             assert!((a - b).abs() < 1e-12, "{a} {b}");
         }
@@ -156,7 +181,12 @@ mod tests {
             .unwrap()
             .to_vec::<f64>()
             .unwrap();
-        let want = [1.6449340668482264, 4.934802200544679, 8.934802200544679, 0.10516633568168575];
+        let want = [
+            1.6449340668482264,
+            4.934802200544679,
+            8.934802200544679,
+            0.10516633568168575,
+        ];
         for (a, b) in t.iter().zip(want) {
             assert!((a - b).abs() < 1e-12, "{a} {b}");
         }

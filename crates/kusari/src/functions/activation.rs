@@ -41,7 +41,11 @@ impl FunctionNode for ReLU {
     fn retain_outputs(&self) -> &[usize] {
         &[0]
     }
-    fn backward(&self, ctx: &BackwardContext<'_>, gy: &[Variable]) -> Result<Vec<Option<Variable>>> {
+    fn backward(
+        &self,
+        ctx: &BackwardContext<'_>,
+        gy: &[Variable],
+    ) -> Result<Vec<Option<Variable>>> {
         let y = ctx.output(0).array();
         Ok(vec![Some(apply1(ReLUGrad { y }, &[&gy[0]])?)])
     }
@@ -59,7 +63,10 @@ impl FunctionNode for ReLUGrad {
         Ok(vec![nn::relu_grad(&self.y, g[0])?])
     }
     fn backward(&self, _: &BackwardContext<'_>, gg: &[Variable]) -> Result<Vec<Option<Variable>>> {
-        Ok(vec![Some(apply1(ReLUGrad { y: self.y.clone() }, &[&gg[0]])?)])
+        Ok(vec![Some(apply1(
+            ReLUGrad { y: self.y.clone() },
+            &[&gg[0]],
+        )?)])
     }
 }
 
@@ -82,7 +89,11 @@ impl FunctionNode for Sigmoid {
     fn retain_outputs(&self) -> &[usize] {
         &[0]
     }
-    fn backward(&self, ctx: &BackwardContext<'_>, gy: &[Variable]) -> Result<Vec<Option<Variable>>> {
+    fn backward(
+        &self,
+        ctx: &BackwardContext<'_>,
+        gy: &[Variable],
+    ) -> Result<Vec<Option<Variable>>> {
         Ok(vec![Some(apply1(SigmoidGrad, &[&ctx.output(0), &gy[0]])?)])
     }
 }
@@ -99,7 +110,11 @@ impl FunctionNode for SigmoidGrad {
     fn retain_inputs(&self) -> &[usize] {
         &[0, 1]
     }
-    fn backward(&self, ctx: &BackwardContext<'_>, gg: &[Variable]) -> Result<Vec<Option<Variable>>> {
+    fn backward(
+        &self,
+        ctx: &BackwardContext<'_>,
+        gg: &[Variable],
+    ) -> Result<Vec<Option<Variable>>> {
         let (y, gy, ggx) = (ctx.input(0), ctx.input(1), &gg[0]);
         // d/dy = ggx * gy * (1 - 2y); d/dgy = ggx * y * (1 - y)
         let gy_ = &(ggx * &gy) * &super::rsub_constant(&(&y * 2.0), 1.0)?;
@@ -127,7 +142,11 @@ impl FunctionNode for Tanh {
     fn retain_outputs(&self) -> &[usize] {
         &[0]
     }
-    fn backward(&self, ctx: &BackwardContext<'_>, gy: &[Variable]) -> Result<Vec<Option<Variable>>> {
+    fn backward(
+        &self,
+        ctx: &BackwardContext<'_>,
+        gy: &[Variable],
+    ) -> Result<Vec<Option<Variable>>> {
         Ok(vec![Some(apply1(TanhGrad, &[&ctx.output(0), &gy[0]])?)])
     }
 }
@@ -144,7 +163,11 @@ impl FunctionNode for TanhGrad {
     fn retain_inputs(&self) -> &[usize] {
         &[0, 1]
     }
-    fn backward(&self, ctx: &BackwardContext<'_>, gg: &[Variable]) -> Result<Vec<Option<Variable>>> {
+    fn backward(
+        &self,
+        ctx: &BackwardContext<'_>,
+        gg: &[Variable],
+    ) -> Result<Vec<Option<Variable>>> {
         let (y, gy, ggx) = (ctx.input(0), ctx.input(1), &gg[0]);
         let y_ggx = &y * ggx;
         let grad_y = &(&gy * &y_ggx) * -2.0;
@@ -185,7 +208,11 @@ impl FunctionNode for Softmax {
     fn retain_outputs(&self) -> &[usize] {
         &[0]
     }
-    fn backward(&self, ctx: &BackwardContext<'_>, gy: &[Variable]) -> Result<Vec<Option<Variable>>> {
+    fn backward(
+        &self,
+        ctx: &BackwardContext<'_>,
+        gy: &[Variable],
+    ) -> Result<Vec<Option<Variable>>> {
         let g = SoftmaxGrad {
             axis: self.axis,
             log: self.log,
@@ -217,7 +244,11 @@ impl FunctionNode for SoftmaxGrad {
     fn retain_inputs(&self) -> &[usize] {
         &[0, 1]
     }
-    fn backward(&self, ctx: &BackwardContext<'_>, gg: &[Variable]) -> Result<Vec<Option<Variable>>> {
+    fn backward(
+        &self,
+        ctx: &BackwardContext<'_>,
+        gg: &[Variable],
+    ) -> Result<Vec<Option<Variable>>> {
         let (y, gy, ggx) = (ctx.input(0), ctx.input(1), &gg[0]);
         let ax = [self.axis];
         let shape = y.shape();
@@ -276,7 +307,8 @@ pub fn leaky_relu(x: &Variable, slope: f64) -> Result<Variable> {
         },
         move |x, gy| {
             let x = x.array();
-            let m = crate::array::ops::ufunc::where_(&x.less_equal(0.0)?, slope, 1.0)?.astype(x.dtype())?;
+            let m = crate::array::ops::ufunc::where_(&x.less_equal(0.0)?, slope, 1.0)?
+                .astype(x.dtype())?;
             mul_mask(gy, m)
         },
     )
@@ -399,7 +431,9 @@ impl FunctionNode for CReLUGrad {
     }
     fn forward(&self, g: &[&Array]) -> Result<Vec<Array>> {
         let parts = manip::split(g[0], 2, self.ax as isize)?;
-        Ok(vec![parts[0].multiply(&self.pos)?.add(&parts[1].multiply(&self.neg)?)?])
+        Ok(vec![parts[0]
+            .multiply(&self.pos)?
+            .add(&parts[1].multiply(&self.neg)?)?])
     }
     fn backward(&self, _: &BackwardContext<'_>, gg: &[Variable]) -> Result<Vec<Option<Variable>>> {
         let f = CReLU {
@@ -518,7 +552,10 @@ pub fn maxout(x: &Variable, pool_size: usize, axis: isize) -> Result<Variable> {
 pub fn gelu(x: &Variable) -> Result<Variable> {
     expect_float("gelu", "x", x.dtype())?;
     let phi = super::add_constant(
-        &super::mul_constant(&super::erf(&super::mul_constant(x, std::f64::consts::FRAC_1_SQRT_2)?)?, 0.5)?,
+        &super::mul_constant(
+            &super::erf(&super::mul_constant(x, std::f64::consts::FRAC_1_SQRT_2)?)?,
+            0.5,
+        )?,
         0.5,
     )?;
     super::mul(x, &phi)

@@ -60,7 +60,10 @@ pub fn accuracy(y: &Variable, t: &Variable, ignore_label: Option<i64>) -> Result
     let (count, total) = match ignore_label {
         Some(l) => {
             let keep = t.not_equal(l)?;
-            let count = hit.logical_and(&keep)?.astype(DType::I64)?.sum(None, false)?;
+            let count = hit
+                .logical_and(&keep)?
+                .astype(DType::I64)?
+                .sum(None, false)?;
             let total = keep.astype(DType::I64)?.sum(None, false)?;
             (count.item::<i64>()?, total.item::<i64>()?)
         }
@@ -96,8 +99,16 @@ pub fn binary_accuracy(y: &Variable, t: &Variable) -> Result<Variable> {
     }
     let t = t.astype(DType::I64)?;
     let c = y.greater_equal(0.0)?.astype(DType::I64)?;
-    let hits = c.equal(&t)?.astype(DType::I64)?.sum(None, false)?.item::<i64>()?;
-    let count = t.not_equal(-1)?.astype(DType::I64)?.sum(None, false)?.item::<i64>()?;
+    let hits = c
+        .equal(&t)?
+        .astype(DType::I64)?
+        .sum(None, false)?
+        .item::<i64>()?;
+    let count = t
+        .not_equal(-1)?
+        .astype(DType::I64)?
+        .sum(None, false)?
+        .item::<i64>()?;
     let acc = hits as f64 / count.max(1) as f64;
     Ok(Variable::constant(Array::full(&[], acc, y.dtype())?))
 }
@@ -248,7 +259,8 @@ pub fn r2_score(pred: &Variable, truth: &Variable, multioutput: MultiOutput) -> 
         .sum(Some(&[0]), false)?;
     let zero = tot.equal(0.0)?;
     let safe = where_(&zero, 1.0, &tot)?.astype(tot.dtype())?;
-    let r = where_(&zero, 0.0, &res.true_divide(&safe)?.negative()?.add(1.0)?)?.astype(p.dtype())?;
+    let r =
+        where_(&zero, 0.0, &res.true_divide(&safe)?.negative()?.add(1.0)?)?.astype(p.dtype())?;
     let r = match multioutput {
         MultiOutput::UniformAverage => r.mean(None, false)?.astype(p.dtype())?,
         MultiOutput::RawValues => r,

@@ -104,12 +104,19 @@ simple!(
 /// The trigamma function (the derivative of digamma); its own derivative
 /// (tetragamma) is not implemented, so a third derivative of `lgamma` errors.
 fn trigamma(x: &Variable) -> Result<Variable> {
-    unary(x, "PolyGamma", "polygamma", Keep::None, special::trigamma, |_, _| {
-        Err(Error::Value {
-            op: "polygamma",
-            message: "the derivative of polygamma(1, x) is not implemented".into(),
-        })
-    })
+    unary(
+        x,
+        "PolyGamma",
+        "polygamma",
+        Keep::None,
+        special::trigamma,
+        |_, _| {
+            Err(Error::Value {
+                op: "polygamma",
+                message: "the derivative of polygamma(1, x) is not implemented".into(),
+            })
+        },
+    )
 }
 
 /// Returns `x`, as a new node of the graph (Chainer's `F.identity`).
@@ -129,7 +136,11 @@ pub fn identity(x: &Variable) -> Result<Variable> {
 
 /// A non-differentiable elementwise result, as Chainer returns for `sign`,
 /// `floor` and `ceil` (a constant variable).
-fn nondiff(op: &'static str, x: &Variable, f: impl Fn(&Array) -> Result<Array>) -> Result<Variable> {
+fn nondiff(
+    op: &'static str,
+    x: &Variable,
+    f: impl Fn(&Array) -> Result<Array>,
+) -> Result<Variable> {
     super::expect_float(op, "x", x.dtype())?;
     Ok(Variable::constant(f(&x.array())?))
 }
@@ -212,29 +223,56 @@ fn binary(
 
 /// Elementwise maximum; ties send the gradient to `x1` (Chainer's `F.maximum`).
 pub fn maximum(x1: &Variable, x2: &Variable) -> Result<Variable> {
-    binary(x1, x2, "Maximum", "maximum", |a, b| a.maximum(b), |a, b, gy| {
-        let c = a.array().greater_equal(&b.array())?;
-        let d = gy.dtype();
-        Ok((mul_mask(gy, mask(&c, d)?)?, mul_mask(gy, mask(&c.logical_not()?, d)?)?))
-    })
+    binary(
+        x1,
+        x2,
+        "Maximum",
+        "maximum",
+        |a, b| a.maximum(b),
+        |a, b, gy| {
+            let c = a.array().greater_equal(&b.array())?;
+            let d = gy.dtype();
+            Ok((
+                mul_mask(gy, mask(&c, d)?)?,
+                mul_mask(gy, mask(&c.logical_not()?, d)?)?,
+            ))
+        },
+    )
 }
 
 /// Elementwise minimum; ties send the gradient to `x1` (Chainer's `F.minimum`).
 pub fn minimum(x1: &Variable, x2: &Variable) -> Result<Variable> {
-    binary(x1, x2, "Minimum", "minimum", |a, b| a.minimum(b), |a, b, gy| {
-        let c = a.array().less_equal(&b.array())?;
-        let d = gy.dtype();
-        Ok((mul_mask(gy, mask(&c, d)?)?, mul_mask(gy, mask(&c.logical_not()?, d)?)?))
-    })
+    binary(
+        x1,
+        x2,
+        "Minimum",
+        "minimum",
+        |a, b| a.minimum(b),
+        |a, b, gy| {
+            let c = a.array().less_equal(&b.array())?;
+            let d = gy.dtype();
+            Ok((
+                mul_mask(gy, mask(&c, d)?)?,
+                mul_mask(gy, mask(&c.logical_not()?, d)?)?,
+            ))
+        },
+    )
 }
 
 /// `atan2(x1, x2)`, the angle of the point `(x2, x1)` (Chainer's `F.arctan2`).
 pub fn arctan2(x1: &Variable, x2: &Variable) -> Result<Variable> {
-    binary(x1, x2, "Arctan2", "arctan2", |a, b| a.arctan2(b), |a, b, gy| {
-        let r = add(&square(a)?, &square(b)?)?;
-        let g = div(gy, &r)?;
-        Ok((mul(&g, b)?, neg(&mul(&g, a)?)?))
-    })
+    binary(
+        x1,
+        x2,
+        "Arctan2",
+        "arctan2",
+        |a, b| a.arctan2(b),
+        |a, b, gy| {
+            let r = add(&square(a)?, &square(b)?)?;
+            let g = div(gy, &r)?;
+            Ok((mul(&g, b)?, neg(&mul(&g, a)?)?))
+        },
+    )
 }
 
 /// C's `fmod`: the remainder with the sign of `x` (Chainer's `F.fmod`).

@@ -59,7 +59,12 @@ pub fn batch_matmul(a: &Variable, b: &Variable, transa: bool, transb: bool) -> R
 /// Sum of products over paired axes (NumPy's/Chainer's `tensordot` with
 /// explicit axis lists), built from transpose, reshape and matmul so its
 /// gradients come from theirs.
-pub fn tensordot(a: &Variable, b: &Variable, axes_a: &[isize], axes_b: &[isize]) -> Result<Variable> {
+pub fn tensordot(
+    a: &Variable,
+    b: &Variable,
+    axes_a: &[isize],
+    axes_b: &[isize],
+) -> Result<Variable> {
     expect_float("tensordot", "a", a.dtype())?;
     expect_same_dtype("tensordot", a.dtype(), b.dtype())?;
     // The array version validates axes and shapes with NumPy's messages.
@@ -71,7 +76,13 @@ pub fn tensordot(a: &Variable, b: &Variable, axes_a: &[isize], axes_b: &[isize])
     )?;
     let norm = |ax: &[isize], nd: usize| -> Vec<usize> {
         ax.iter()
-            .map(|&x| if x < 0 { (x + nd as isize) as usize } else { x as usize })
+            .map(|&x| {
+                if x < 0 {
+                    (x + nd as isize) as usize
+                } else {
+                    x as usize
+                }
+            })
             .collect()
     };
     let (sa, sb) = (norm(axes_a, a.ndim()), norm(axes_b, b.ndim()));
@@ -102,7 +113,11 @@ fn parse_einsum(s: &str, nops: usize) -> Result<(Vec<Vec<char>>, Vec<char>)> {
     };
     let ins: Vec<Vec<char>> = lhs.split(',').map(|p| p.chars().collect()).collect();
     let letters = ins.iter().flatten().all(|c| c.is_ascii_alphabetic())
-        && rhs.as_deref().unwrap_or("").chars().all(|c| c.is_ascii_alphabetic());
+        && rhs
+            .as_deref()
+            .unwrap_or("")
+            .chars()
+            .all(|c| c.is_ascii_alphabetic());
     if ins.len() != nops || !letters {
         return Err(Error::Value {
             op: "einsum",
@@ -165,7 +180,11 @@ impl FunctionNode for Einsum {
         const ALL: [usize; 16] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
         &ALL[..self.ins.len()]
     }
-    fn backward(&self, ctx: &BackwardContext<'_>, gy: &[Variable]) -> Result<Vec<Option<Variable>>> {
+    fn backward(
+        &self,
+        ctx: &BackwardContext<'_>,
+        gy: &[Variable],
+    ) -> Result<Vec<Option<Variable>>> {
         let xs: Vec<Variable> = (0..self.ins.len()).map(|i| ctx.input(i)).collect();
         (0..self.ins.len())
             .map(|i| {
@@ -183,7 +202,11 @@ impl FunctionNode for Einsum {
                 }
                 let seen: Vec<char> = ins.iter().flatten().copied().collect();
                 // Indices only x_i has were summed away: broadcast back over them.
-                let target: Vec<char> = self.ins[i].iter().copied().filter(|c| seen.contains(c)).collect();
+                let target: Vec<char> = self.ins[i]
+                    .iter()
+                    .copied()
+                    .filter(|c| seen.contains(c))
+                    .collect();
                 let shape = ctx.input_shape(i);
                 let g = einsum_parsed(ins, target.clone(), &ops)?;
                 let mut kshape = Vec::with_capacity(shape.len());

@@ -74,17 +74,30 @@ impl FunctionNode for MinMax {
     fn retain_outputs(&self) -> &[usize] {
         &[0]
     }
-    fn backward(&self, ctx: &BackwardContext<'_>, gy: &[Variable]) -> Result<Vec<Option<Variable>>> {
+    fn backward(
+        &self,
+        ctx: &BackwardContext<'_>,
+        gy: &[Variable],
+    ) -> Result<Vec<Option<Variable>>> {
         let x = ctx.input(0).array();
         let shape = x.shape().to_vec();
-        let y = ctx.output(0).array().reshape_to(&kept_shape(&shape, &self.axes))?;
+        let y = ctx
+            .output(0)
+            .array()
+            .reshape_to(&kept_shape(&shape, &self.axes))?;
         // Every element equal to the extreme gets the gradient, as Chainer.
         let cond = mask(&x.equal(&y)?, x.dtype())?;
         mul_mask(&unreduce(&gy[0], &shape, &self.axes)?, cond).map(|g| vec![Some(g)])
     }
 }
 
-fn minmax(op: &'static str, x: &Variable, axes: Option<&[isize]>, keepdims: bool, is_max: bool) -> Result<Variable> {
+fn minmax(
+    op: &'static str,
+    x: &Variable,
+    axes: Option<&[isize]>,
+    keepdims: bool,
+    is_max: bool,
+) -> Result<Variable> {
     expect_float(op, "x", x.dtype())?;
     let axes = norm_axes(op, axes, x.ndim())?;
     if axes.iter().any(|&a| x.shape()[a] == 0) {
@@ -120,7 +133,11 @@ fn arg(op: &'static str, x: &Variable, axis: Option<isize>, is_max: bool) -> Res
         norm_axes(op, Some(&[a]), x.ndim())?;
     }
     let a = x.array();
-    let i = if is_max { a.argmax(axis)? } else { a.argmin(axis)? };
+    let i = if is_max {
+        a.argmax(axis)?
+    } else {
+        a.argmin(axis)?
+    };
     Ok(Variable::constant(i.astype(DType::I32)?))
 }
 
@@ -273,7 +290,9 @@ impl FunctionNode for Cumsum {
     fn forward(&self, x: &[&Array]) -> Result<Vec<Array>> {
         Ok(vec![if self.reverse {
             let ax = [self.axis];
-            x[0].flip(Some(&ax))?.cumsum(Some(self.axis))?.flip(Some(&ax))?
+            x[0].flip(Some(&ax))?
+                .cumsum(Some(self.axis))?
+                .flip(Some(&ax))?
         } else {
             x[0].cumsum(Some(self.axis))?
         }])
@@ -291,7 +310,10 @@ impl FunctionNode for Cumsum {
 pub fn cumsum(x: &Variable, axis: Option<isize>) -> Result<Variable> {
     expect_float("cumsum", "x", x.dtype())?;
     let (x, axis) = match axis {
-        Some(a) => (x.clone(), norm_axes("cumsum", Some(&[a]), x.ndim())?[0] as isize),
+        Some(a) => (
+            x.clone(),
+            norm_axes("cumsum", Some(&[a]), x.ndim())?[0] as isize,
+        ),
         None => (reshape(x, &[x.size()])?, 0),
     };
     apply1(

@@ -47,8 +47,8 @@ pub use evaluation::{
 };
 pub use math_elementwise::{
     absolute, arccos, arcsin, arctan, arctan2, bias, ceil, clip, cos, cosh, digamma, erf, expm1,
-    floor, fmod, identity, lgamma, linear_interpolate, log10, log1p, log2, maximum, minimum,
-    rsqrt, scale, sign, sin, sinh, sqrt, square, tan,
+    floor, fmod, identity, lgamma, linear_interpolate, log10, log1p, log2, maximum, minimum, rsqrt,
+    scale, sign, sin, sinh, sqrt, square, tan,
 };
 pub use math_linalg::{batch_matmul, det, einsum, inv, matmul_with, tensordot};
 pub use math_reduce::{argmax, argmin, average, cumsum, logsumexp, max, mean, min, prod};
