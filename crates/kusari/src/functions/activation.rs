@@ -530,7 +530,7 @@ pub fn swish(x: &Variable, beta: &Variable) -> Result<Variable> {
 pub fn maxout(x: &Variable, pool_size: usize, axis: isize) -> Result<Variable> {
     let ax = norm_axis("maxout", axis, x.ndim())?;
     let shape = x.shape();
-    if pool_size == 0 || shape[ax] % pool_size != 0 {
+    if pool_size == 0 || !shape[ax].is_multiple_of(pool_size) {
         return Err(Error::Shape {
             op: "maxout",
             message: format!(

@@ -29,7 +29,7 @@ fn check_scores(op: &'static str, y: &Array, t: &Array) -> Result<()> {
         && ys.len() >= 2
         && !ts.is_empty()
         && ys[0] == ts[0]
-        && ys.len() >= ts.len() + 1
+        && ys.len() > ts.len()
         && ys[2..ts.len() + 1] == ts[1..]
         && ys[ts.len() + 1..].iter().all(|&d| d == 1);
     if !fits {
