@@ -482,3 +482,124 @@ mod tests {
         assert_eq!(o.to_vec::<i64>().unwrap(), vec![0, 0, 0, 1, 0, 2]);
     }
 }
+
+/// `(batch, n)` for a stack of square matrices, or the error of `op`.
+fn square_batch(op: &'static str, a: &Array) -> Result<(usize, usize)> {
+    let nd = a.ndim();
+    if nd < 2 || a.shape()[nd - 1] != a.shape()[nd - 2] {
+        return Err(Error::shape(
+            op,
+            format!(
+                "expected a stack of square matrices (..., n, n), found shape {:?}",
+                a.shape()
+            ),
+        ));
+    }
+    if !a.dtype().is_float() {
+        return Err(Error::unsupported_dtype(op, "a float dtype", a.dtype()));
+    }
+    let n = a.shape()[nd - 1];
+    Ok((a.shape()[..nd - 2].iter().product(), n))
+}
+
+/// Gauss-Jordan elimination with partial pivoting on one `n x n` matrix
+/// `m` (row-major), turning `inv` (the identity on entry) into the inverse.
+/// Returns the determinant (0 for a singular matrix, `inv` then undefined).
+fn gauss_jordan(m: &mut [f64], inv: Option<&mut [f64]>, n: usize) -> f64 {
+    let mut inv = inv;
+    let mut det = 1.0;
+    for c in 0..n {
+        let p = (c..n)
+            .max_by(|&i, &j| m[i * n + c].abs().total_cmp(&m[j * n + c].abs()))
+            .unwrap_or(c);
+        if m[p * n + c] == 0.0 {
+            return 0.0;
+        }
+        if p != c {
+            for k in 0..n {
+                m.swap(p * n + k, c * n + k);
+                if let Some(v) = inv.as_deref_mut() {
+                    v.swap(p * n + k, c * n + k);
+                }
+            }
+            det = -det;
+        }
+        let d = m[c * n + c];
+        det *= d;
+        for k in 0..n {
+            m[c * n + k] /= d;
+            if let Some(v) = inv.as_deref_mut() {
+                v[c * n + k] /= d;
+            }
+        }
+        for r in 0..n {
+            let f = m[r * n + c];
+            if r == c || f == 0.0 {
+                continue;
+            }
+            for k in 0..n {
+                m[r * n + k] -= f * m[c * n + k];
+                if let Some(v) = inv.as_deref_mut() {
+                    v[r * n + k] -= f * v[c * n + k];
+                }
+            }
+        }
+    }
+    det
+}
+
+/// NumPy's `linalg.inv` over the last two axes (batched), by Gauss-Jordan
+/// elimination with partial pivoting in float64. A singular matrix is an error.
+pub fn inv(a: &Array) -> Result<Array> {
+    let (batch, n) = square_batch("inv", a)?;
+    let mut v = a.astype(DType::F64)?.to_vec::<f64>()?;
+    let mut out = vec![0.0; v.len()];
+    for b in 0..batch {
+        let r = b * n * n..(b + 1) * n * n;
+        let o = &mut out[r.clone()];
+        for i in 0..n {
+            o[i * n + i] = 1.0;
+        }
+        if gauss_jordan(&mut v[r], Some(o), n) == 0.0 {
+            return Err(Error::value(
+                "inv",
+                format!("matrix {b} of the batch is singular"),
+            ));
+        }
+    }
+    Array::from_vec(out, a.shape())?.astype(a.dtype())
+}
+
+/// NumPy's `linalg.det` over the last two axes (batched), in float64.
+pub fn det(a: &Array) -> Result<Array> {
+    let (batch, n) = square_batch("det", a)?;
+    let mut v = a.astype(DType::F64)?.to_vec::<f64>()?;
+    let d: Vec<f64> = (0..batch)
+        .map(|b| gauss_jordan(&mut v[b * n * n..(b + 1) * n * n], None, n))
+        .collect();
+    Array::from_vec(d, &a.shape()[..a.ndim() - 2])?.astype(a.dtype())
+}
+
+#[cfg(test)]
+mod inv_det_tests {
+    use super::*;
+
+    #[test]
+    fn inverse_and_determinant_of_a_batch() {
+        // The second matrix needs a row swap (zero pivot).
+        let a =
+            Array::from_vec(vec![4.0f64, 7.0, 2.0, 6.0, 0.0, 1.0, 1.0, 0.0], &[2, 2, 2]).unwrap();
+        let d = det(&a).unwrap().to_vec::<f64>().unwrap();
+        assert!((d[0] - 10.0).abs() < 1e-12 && (d[1] + 1.0).abs() < 1e-12);
+        let i = inv(&a).unwrap();
+        let p = matmul(&a, &i).unwrap().to_vec::<f64>().unwrap();
+        let eye = [1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 1.0];
+        for (x, y) in p.iter().zip(eye) {
+            assert!((x - y).abs() < 1e-12);
+        }
+        let s = Array::from_vec(vec![1.0f32, 2.0, 2.0, 4.0], &[2, 2]).unwrap();
+        assert!(inv(&s).is_err());
+        assert_eq!(det(&s).unwrap().item::<f32>().unwrap(), 0.0);
+        assert!(det(&Array::zeros(&[2, 3], DType::F64).unwrap()).is_err());
+    }
+}

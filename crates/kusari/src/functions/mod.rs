@@ -3,11 +3,18 @@
 //! brings the basic math and array functions that operators and gradients
 //! need; the full library follows.
 
+mod activation;
 mod array;
 mod array_ops;
 mod basic_math;
 mod connection;
+mod evaluation;
+mod lambda;
 mod math;
+mod math_elementwise;
+mod math_linalg;
+mod math_reduce;
+mod noise;
 mod normalization;
 
 /// `F.pad`'s modes (the array crate's [`PadMode`](crate::array::ops::manip::PadMode)).
@@ -28,6 +35,26 @@ pub use math::{exp, log, matmul};
 pub use normalization::{
     batch_normalization, batch_normalization_with_stats, fixed_batch_normalization,
     group_normalization, layer_normalization, local_response_normalization, normalize, BatchStats,
+};
+
+pub use activation::{
+    celu, clipped_relu, crelu, elu, gelu, hard_sigmoid, leaky_relu, log_softmax, maxout, prelu,
+    relu, relu6, selu, sigmoid, softmax, softplus, swish, tanh,
+};
+pub use evaluation::{
+    accuracy, binary_accuracy, classification_summary, f1_score, fbeta_score, precision, r2_score,
+    recall, ClassificationSummary, MultiOutput,
+};
+pub use math_elementwise::{
+    absolute, arccos, arcsin, arctan, arctan2, bias, ceil, clip, cos, cosh, digamma, erf, expm1,
+    floor, fmod, identity, lgamma, linear_interpolate, log10, log1p, log2, maximum, minimum, rsqrt,
+    scale, sign, sin, sinh, sqrt, square, tan,
+};
+pub use math_linalg::{batch_matmul, det, einsum, inv, matmul_with, tensordot};
+pub use math_reduce::{argmax, argmin, average, cumsum, logsumexp, max, mean, min, prod};
+pub use noise::{
+    dropout, dropout_with, gaussian, gaussian_with, gumbel_softmax, set_seed, with_generator,
+    zoneout,
 };
 
 use crate::array::{DType, Error, Result};
