@@ -7,14 +7,22 @@ mod array_ops;
 mod basic_math;
 mod connection;
 mod math;
+mod pooling;
 
 pub use array_ops::{broadcast_to, reshape, sum, sum_to, transpose};
 pub use basic_math::{
     add, add_constant, div, div_constant, mul, mul_constant, neg, pow, pow_constant, rdiv_constant,
     rsub_constant, sub,
 };
-pub use connection::linear;
+pub use connection::{
+    bilinear, convolution_2d, convolution_nd, deconvolution_2d, deconvolution_nd,
+    depthwise_convolution_2d, embed_id, im2col, linear, ConvArgs,
+};
 pub use math::{exp, log, matmul};
+pub use pooling::{
+    average_pooling_2d, average_pooling_nd, max_pooling_2d, max_pooling_2d_with_indices,
+    max_pooling_nd, unpooling_2d, upsampling_2d,
+};
 
 use crate::array::{DType, Error, Result};
 
