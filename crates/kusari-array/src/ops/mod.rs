@@ -1,12 +1,14 @@
 //! The NumPy-named operations, grouped as NumPy groups them. Each is also
 //! available as a method on [`Array`](crate::Array) where NumPy has one.
 
+pub mod conv;
 pub mod index;
 pub mod linalg;
 pub mod manip;
 pub mod math;
 pub mod nn;
 mod operators;
+pub mod pool;
 pub mod random;
 pub mod reduce;
 pub mod sort;

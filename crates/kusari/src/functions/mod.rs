@@ -1,7 +1,8 @@
-//! Differentiable functions (Chainer's `chainer.functions`). Each takes
-//! variables, returns variables, and records itself for backward. This issue
-//! brings the basic math and array functions that operators and gradients
-//! need; the full library follows.
+//! Differentiable functions (Chainer's `chainer.functions`, imported as `F`
+//! by convention). Each takes variables, returns variables, and records
+//! itself for backward; every backward is itself differentiable (double
+//! backprop). The modules follow Chainer's categories: activation, array,
+//! connection, evaluation, loss, math, noise, normalization, pooling, rnn.
 
 mod activation;
 mod array;
@@ -16,6 +17,7 @@ mod math_linalg;
 mod math_reduce;
 mod noise;
 mod normalization;
+mod pooling;
 
 /// `F.pad`'s modes (the array crate's [`PadMode`](crate::array::ops::manip::PadMode)).
 pub use crate::array::ops::manip::PadMode;
@@ -30,7 +32,10 @@ pub use basic_math::{
     add, add_constant, div, div_constant, mul, mul_constant, neg, pow, pow_constant, rdiv_constant,
     rsub_constant, sub,
 };
-pub use connection::linear;
+pub use connection::{
+    bilinear, convolution_2d, convolution_nd, deconvolution_2d, deconvolution_nd,
+    depthwise_convolution_2d, embed_id, im2col, linear, ConvArgs,
+};
 pub use math::{exp, log, matmul};
 pub use normalization::{
     batch_normalization, batch_normalization_with_stats, fixed_batch_normalization,
@@ -55,6 +60,10 @@ pub use math_reduce::{argmax, argmin, average, cumsum, logsumexp, max, mean, min
 pub use noise::{
     dropout, dropout_with, gaussian, gaussian_with, gumbel_softmax, set_seed, with_generator,
     zoneout,
+};
+pub use pooling::{
+    average_pooling_2d, average_pooling_nd, max_pooling_2d, max_pooling_2d_with_indices,
+    max_pooling_nd, unpooling_2d, upsampling_2d,
 };
 
 use crate::array::{DType, Error, Result};

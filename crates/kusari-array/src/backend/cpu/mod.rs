@@ -1,5 +1,6 @@
 //! The CPU backend: threaded strided loops, reductions, gemm-based matmul.
 
+pub(crate) mod conv;
 pub(crate) mod elementwise;
 pub(crate) mod matmul;
 pub(crate) mod reduce;

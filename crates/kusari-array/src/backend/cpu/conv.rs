@@ -1,0 +1,307 @@
+//! Loops behind convolution and pooling: the window geometry (which input
+//! element each kernel tap of each output position reads), per-sample
+//! im2col/col2im, and the gemm calls the convolutions are made of.
+//!
+//! Everything here works on C-contiguous host buffers of one float type;
+//! `ops::conv` and `ops::pool` check shapes and pick the type.
+
+use gemm::Parallelism;
+
+/// Float element of the convolution kernels (`f32` or `f64`).
+pub(crate) trait ConvFloat:
+    'static
+    + Copy
+    + Send
+    + Sync
+    + Default
+    + PartialOrd
+    + std::ops::Add<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + std::ops::AddAssign
+{
+    const ZERO: Self;
+    const ONE: Self;
+    const NEG_INF: Self;
+    fn from_f64(v: f64) -> Self;
+}
+
+impl ConvFloat for f32 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+    const NEG_INF: Self = f32::NEG_INFINITY;
+    fn from_f64(v: f64) -> Self {
+        v as f32
+    }
+}
+
+impl ConvFloat for f64 {
+    const ZERO: Self = 0.0;
+    const ONE: Self = 1.0;
+    const NEG_INF: Self = f64::NEG_INFINITY;
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+}
+
+/// Window geometry over the spatial axes: an input grid `inp`, an output
+/// grid `out`, and per axis kernel size, stride, padding and dilation.
+#[derive(Clone, Debug)]
+pub(crate) struct Geo {
+    pub inp: Vec<usize>,
+    pub out: Vec<usize>,
+    pub k: Vec<usize>,
+    pub s: Vec<usize>,
+    pub p: Vec<usize>,
+    pub d: Vec<usize>,
+}
+
+/// The range of `o` in `0..n_out` with `0 <= o*s + off < n_in`.
+fn valid_range(n_out: usize, s: usize, off: isize, n_in: usize) -> (usize, usize) {
+    let s_i = s as isize;
+    let lo = if off >= 0 {
+        0
+    } else {
+        ((-off + s_i - 1) / s_i) as usize
+    };
+    let room = n_in as isize - off;
+    let hi = if room <= 0 {
+        0
+    } else {
+        (((room + s_i - 1) / s_i) as usize).min(n_out)
+    };
+    (lo.min(n_out), hi.max(lo).min(n_out))
+}
+
+impl Geo {
+    pub fn in_size(&self) -> usize {
+        self.inp.iter().product()
+    }
+    pub fn out_size(&self) -> usize {
+        self.out.iter().product()
+    }
+    pub fn k_size(&self) -> usize {
+        self.k.iter().product()
+    }
+    /// Whether the windows are the input itself (1-tap kernel, stride 1, no padding).
+    pub fn is_identity(&self) -> bool {
+        self.k_size() == 1
+            && self.s.iter().all(|&s| s == 1)
+            && self.p.iter().all(|&p| p == 0)
+            && self.inp == self.out
+    }
+
+    /// For kernel tap `kidx` (row-major over `k`), calls `f(o, Some(i), len)`
+    /// for each run of output positions `o..o+len` reading input positions
+    /// `i, i+s, ...` (s = last-axis stride), and `f(o, None, len)` for runs
+    /// that fall into the padding. Positions are flat, row-major.
+    pub fn visit(&self, kidx: usize, mut f: impl FnMut(usize, Option<usize>, usize)) {
+        let nd = self.k.len();
+        let last = nd - 1;
+        let mut kk = [0usize; 8];
+        let mut rem = kidx;
+        for a in (0..nd).rev() {
+            kk[a] = rem % self.k[a];
+            rem /= self.k[a];
+        }
+        let ol = self.out[last];
+        let off_last = (kk[last] * self.d[last]) as isize - self.p[last] as isize;
+        let (lo, hi) = valid_range(ol, self.s[last], off_last, self.inp[last]);
+        let outer: usize = self.out[..last].iter().product();
+        let mut oc = [0usize; 8];
+        for oo in 0..outer {
+            let mut ibase = 0usize;
+            let mut ok = true;
+            for a in 0..last {
+                let i = (oc[a] * self.s[a] + kk[a] * self.d[a]) as isize - self.p[a] as isize;
+                if i < 0 || i >= self.inp[a] as isize {
+                    ok = false;
+                    break;
+                }
+                ibase = ibase * self.inp[a] + i as usize;
+            }
+            let obase = oo * ol;
+            if !ok || lo >= hi {
+                f(obase, None, ol);
+            } else {
+                if lo > 0 {
+                    f(obase, None, lo);
+                }
+                let i0 = ibase * self.inp[last]
+                    + (lo as isize * self.s[last] as isize + off_last) as usize;
+                f(obase + lo, Some(i0), hi - lo);
+                if hi < ol {
+                    f(obase + hi, None, ol - hi);
+                }
+            }
+            for a in (0..last).rev() {
+                oc[a] += 1;
+                if oc[a] < self.out[a] {
+                    break;
+                }
+                oc[a] = 0;
+            }
+        }
+    }
+}
+
+/// `col[(c*K + kidx)*P + o] = x[c, window(o, kidx)]` (`pad_value` in the
+/// padding) for `channels` planes of `x`.
+pub(crate) fn im2col_one<T: ConvFloat>(
+    x: &[T],
+    channels: usize,
+    g: &Geo,
+    col: &mut [T],
+    pad_value: T,
+) {
+    let (isz, osz, ks) = (g.in_size(), g.out_size(), g.k_size());
+    let s = *g.s.last().expect("at least one spatial axis");
+    for c in 0..channels {
+        let plane = &x[c * isz..(c + 1) * isz];
+        for kidx in 0..ks {
+            let row = &mut col[(c * ks + kidx) * osz..(c * ks + kidx + 1) * osz];
+            g.visit(kidx, |o, i, len| {
+                let dst = &mut row[o..o + len];
+                match i {
+                    None => dst.fill(pad_value),
+                    Some(i) if s == 1 => dst.copy_from_slice(&plane[i..i + len]),
+                    Some(i) => {
+                        for (t, v) in dst.iter_mut().enumerate() {
+                            *v = plane[i + t * s];
+                        }
+                    }
+                }
+            });
+        }
+    }
+}
+
+/// The adjoint of [`im2col_one`]: `x[c, window(o, kidx)] += col[(c*K + kidx)*P + o]`.
+/// `x` must be initialised (usually zeros).
+pub(crate) fn col2im_one<T: ConvFloat>(col: &[T], channels: usize, g: &Geo, x: &mut [T]) {
+    let (isz, osz, ks) = (g.in_size(), g.out_size(), g.k_size());
+    let s = *g.s.last().expect("at least one spatial axis");
+    for c in 0..channels {
+        let plane = &mut x[c * isz..(c + 1) * isz];
+        for kidx in 0..ks {
+            let row = (c * ks + kidx) * osz;
+            g.visit(kidx, |o, i, len| {
+                let Some(i) = i else { return };
+                let src = &col[row + o..row + o + len];
+                if s == 1 {
+                    for (d, &v) in plane[i..i + len].iter_mut().zip(src) {
+                        *d += v;
+                    }
+                } else {
+                    for (t, &v) in src.iter().enumerate() {
+                        plane[i + t * s] += v;
+                    }
+                }
+            });
+        }
+    }
+}
+
+/// A matrix operand of [`gemm`]: base pointer and (row, column) strides in elements.
+#[derive(Clone, Copy)]
+pub(crate) struct Mat<T> {
+    pub ptr: *const T,
+    pub rs: isize,
+    pub cs: isize,
+}
+
+/// `dst (m×n) = [dst +] lhs (m×k) @ rhs (k×n)`.
+///
+/// # Safety
+/// The pointers and strides must address valid, non-overlapping matrices.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn gemm<T: ConvFloat>(
+    m: usize,
+    n: usize,
+    k: usize,
+    dst: *mut T,
+    dst_rs: isize,
+    accumulate: bool,
+    lhs: Mat<T>,
+    rhs: Mat<T>,
+    par: Parallelism,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            for r in 0..m {
+                std::slice::from_raw_parts_mut(dst.offset(r as isize * dst_rs), n).fill(T::ZERO);
+            }
+        }
+        return;
+    }
+    gemm::gemm(
+        m,
+        n,
+        k,
+        dst,
+        1,
+        dst_rs,
+        accumulate,
+        lhs.ptr,
+        lhs.cs,
+        lhs.rs,
+        rhs.ptr,
+        rhs.cs,
+        rhs.rs,
+        T::ONE,
+        T::ONE,
+        false,
+        false,
+        false,
+        par,
+    );
+}
+
+/// Shares a raw pointer with rayon tasks that write disjoint parts.
+#[derive(Clone, Copy)]
+pub(crate) struct SyncPtr<T>(pub *mut T);
+// SAFETY: only used for buffers whose parts are written by one task each.
+unsafe impl<T> Send for SyncPtr<T> {}
+unsafe impl<T> Sync for SyncPtr<T> {}
+impl<T> SyncPtr<T> {
+    /// The pointer (a method, so closures capture the Sync wrapper, not the field).
+    pub fn get(self) -> *mut T {
+        self.0
+    }
+}
+
+/// How to spread `n` independent samples over the threads: the samples in
+/// parallel with single-threaded gemms, or one after another with threaded gemms.
+pub(crate) fn plan(n: usize) -> (bool, Parallelism) {
+    let threads = rayon::current_num_threads();
+    if threads > 1 && n >= threads {
+        (true, Parallelism::None)
+    } else if threads > 1 {
+        (false, Parallelism::Rayon(threads))
+    } else {
+        (false, Parallelism::None)
+    }
+}
+
+/// Runs `f(sample, scratch)` for every sample, in parallel when `parallel`;
+/// `scratch` is a per-task buffer of `scratch_len` elements.
+pub(crate) fn for_samples<T: ConvFloat>(
+    n: usize,
+    parallel: bool,
+    scratch_len: usize,
+    f: impl Fn(usize, &mut Vec<T>) + Sync + Send,
+) {
+    use rayon::prelude::*;
+    if parallel {
+        (0..n)
+            .into_par_iter()
+            .for_each_init(|| vec![T::ZERO; scratch_len], |buf, i| f(i, buf));
+    } else {
+        let mut buf = vec![T::ZERO; scratch_len];
+        for i in 0..n {
+            f(i, &mut buf);
+        }
+    }
+}
