@@ -5,14 +5,26 @@
 
 mod array_ops;
 mod basic_math;
+pub mod loss;
 mod math;
+pub mod rnn;
 
 pub use array_ops::{broadcast_to, reshape, sum, sum_to, transpose};
 pub use basic_math::{
     add, add_constant, div, div_constant, mul, mul_constant, neg, pow, pow_constant, rdiv_constant,
     rsub_constant, sub,
 };
+pub use loss::{
+    absolute_error, bernoulli_nll, connectionist_temporal_classification, contrastive, gaussian_kl_divergence, gaussian_nll, hinge,
+    huber_loss, mean_absolute_error, mean_squared_error, sigmoid_cross_entropy,
+    softmax_cross_entropy, softmax_cross_entropy_with, squared_error, triplet, HingeNorm, Reduce,
+    SoftmaxCrossEntropyOptions,
+};
 pub use math::{exp, log, matmul};
+pub use rnn::{
+    lstm, n_step_bigru, n_step_bilstm, n_step_birnn, n_step_gru, n_step_lstm, n_step_rnn,
+    RnnActivation,
+};
 
 use crate::array::{DType, Error, Result};
 
