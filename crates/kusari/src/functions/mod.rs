@@ -15,10 +15,10 @@ pub use basic_math::{
     rsub_constant, sub,
 };
 pub use loss::{
-    absolute_error, bernoulli_nll, connectionist_temporal_classification, contrastive, gaussian_kl_divergence, gaussian_nll, hinge,
-    huber_loss, mean_absolute_error, mean_squared_error, sigmoid_cross_entropy,
-    softmax_cross_entropy, softmax_cross_entropy_with, squared_error, triplet, HingeNorm, Reduce,
-    SoftmaxCrossEntropyOptions,
+    absolute_error, bernoulli_nll, connectionist_temporal_classification, contrastive,
+    gaussian_kl_divergence, gaussian_nll, hinge, huber_loss, mean_absolute_error,
+    mean_squared_error, sigmoid_cross_entropy, softmax_cross_entropy, softmax_cross_entropy_with,
+    squared_error, triplet, HingeNorm, Reduce, SoftmaxCrossEntropyOptions,
 };
 pub use math::{exp, log, matmul};
 pub use rnn::{

@@ -37,37 +37,58 @@ pub fn connectionist_temporal_classification(
 ) -> Result<Variable> {
     expect_reduce(OP, reduce, &[Reduce::Mean, Reduce::No])?;
     if xs.is_empty() {
-        return Err(Error::Value { op: OP, message: "expected at least one time step in x, got none".into() });
+        return Err(Error::Value {
+            op: OP,
+            message: "expected at least one time step in x, got none".into(),
+        });
     }
     let (b, l) = {
         let td = t.data();
         if td.ndim() != 2 {
-            return Err(Error::Shape { op: OP, message: format!("expected t.ndim == 2, got shape {:?}", td.shape()) });
+            return Err(Error::Shape {
+                op: OP,
+                message: format!("expected t.ndim == 2, got shape {:?}", td.shape()),
+            });
         }
         (td.shape()[0], td.shape()[1])
     };
-    let lengths = |a: Option<&Array>, name: &str, default: usize, max: usize| -> Result<Vec<usize>> {
-        let Some(a) = a else { return Ok(vec![default; b]) };
-        if a.ndim() != 1 || a.shape()[0] != b {
-            return Err(Error::Shape { op: OP, message: format!("expected {name}.shape == ({b},), got {:?}", a.shape()) });
-        }
-        labels(OP, a)?
-            .iter()
-            .map(|&v| {
-                if v < 0 || v as usize > max {
-                    Err(Error::Value { op: OP, message: format!("expected 0 <= {name} <= {max}, got {v}") })
-                } else {
-                    Ok(v as usize)
-                }
-            })
-            .collect()
-    };
+    let lengths =
+        |a: Option<&Array>, name: &str, default: usize, max: usize| -> Result<Vec<usize>> {
+            let Some(a) = a else {
+                return Ok(vec![default; b]);
+            };
+            if a.ndim() != 1 || a.shape()[0] != b {
+                return Err(Error::Shape {
+                    op: OP,
+                    message: format!("expected {name}.shape == ({b},), got {:?}", a.shape()),
+                });
+            }
+            labels(OP, a)?
+                .iter()
+                .map(|&v| {
+                    if v < 0 || v as usize > max {
+                        Err(Error::Value {
+                            op: OP,
+                            message: format!("expected 0 <= {name} <= {max}, got {v}"),
+                        })
+                    } else {
+                        Ok(v as usize)
+                    }
+                })
+                .collect()
+        };
     let il = lengths(input_length, "input_length", xs.len(), xs.len())?;
     let ll = lengths(label_length, "label_length", l, l)?;
     let mut inputs: Vec<&Variable> = xs.to_vec();
     inputs.push(t);
     apply1(
-        Ctc { blank: blank_symbol, input_length: il, label_length: ll, reduce, grad: RefCell::new(None) },
+        Ctc {
+            blank: blank_symbol,
+            input_length: il,
+            label_length: ll,
+            reduce,
+            grad: RefCell::new(None),
+        },
         &inputs,
     )
 }
@@ -92,20 +113,36 @@ impl FunctionNode for Ctc {
         if x0.ndim() != 2 || x0.shape()[0] != t[0].shape()[0] {
             return Err(Error::Shape {
                 op: OP,
-                message: format!("expected each x of shape (B, V) with B == t.shape[0] (= {}), got {:?}", t[0].shape()[0], x0.shape()),
+                message: format!(
+                    "expected each x of shape (B, V) with B == t.shape[0] (= {}), got {:?}",
+                    t[0].shape()[0],
+                    x0.shape()
+                ),
             });
         }
         for x in xs {
             if x.shape() != x0.shape() || x.dtype() != x0.dtype() {
                 return Err(Error::Shape {
                     op: OP,
-                    message: format!("expected every x of shape {:?} and dtype {}, got {:?} of {}", x0.shape(), x0.dtype(), x.shape(), x.dtype()),
+                    message: format!(
+                        "expected every x of shape {:?} and dtype {}, got {:?} of {}",
+                        x0.shape(),
+                        x0.dtype(),
+                        x.shape(),
+                        x.dtype()
+                    ),
                 });
             }
         }
         let v = x0.shape()[1];
         if self.blank >= v {
-            return Err(Error::Value { op: OP, message: format!("expected blank_symbol < x.shape[1] (= {v}), got {}", self.blank) });
+            return Err(Error::Value {
+                op: OP,
+                message: format!(
+                    "expected blank_symbol < x.shape[1] (= {v}), got {}",
+                    self.blank
+                ),
+            });
         }
         Ok(())
     }
@@ -138,7 +175,13 @@ impl FunctionNode for Ctc {
         for i in 0..b {
             let (ti, li) = (self.input_length[i], self.label_length[i]);
             let path: Vec<usize> = (0..2 * li + 1)
-                .map(|s| if s % 2 == 0 { self.blank } else { tl[i * l + s / 2] as usize })
+                .map(|s| {
+                    if s % 2 == 0 {
+                        self.blank
+                    } else {
+                        tl[i * l + s / 2] as usize
+                    }
+                })
                 .collect();
             let np = path.len();
             let ly = |s: usize, k: usize| logy[(s * b + i) * v + k];
@@ -184,7 +227,11 @@ impl FunctionNode for Ctc {
                     beta[s * np + p] = logsumexp(&c) + ly(s, path[p]);
                 }
             }
-            let tail = if np > 1 { vec![alpha[last * np + np - 1], alpha[last * np + np - 2]] } else { vec![alpha[last * np]] };
+            let tail = if np > 1 {
+                vec![alpha[last * np + np - 1], alpha[last * np + np - 2]]
+            } else {
+                vec![alpha[last * np]]
+            };
             let logp = logsumexp(&tail);
             losses[i] = -logp;
             for s in 0..ti {
@@ -207,7 +254,11 @@ impl FunctionNode for Ctc {
         Ok(vec![out.astype(dtype)?])
     }
 
-    fn backward(&self, ctx: &BackwardContext<'_>, gy: &[Variable]) -> Result<Vec<Option<Variable>>> {
+    fn backward(
+        &self,
+        ctx: &BackwardContext<'_>,
+        gy: &[Variable],
+    ) -> Result<Vec<Option<Variable>>> {
         let nt = ctx.call.inputs.len() - 1;
         let shape = ctx.input_shape(0);
         let dtype = ctx.input_dtype(0);
@@ -227,7 +278,9 @@ impl FunctionNode for Ctc {
                     gs[i * v + k] = grad[(s * b + i) * v + k] * scale;
                 }
             }
-            out.push(Some(Variable::constant(Array::from_vec(gs, &shape)?.astype(dtype)?)));
+            out.push(Some(Variable::constant(
+                Array::from_vec(gs, &shape)?.astype(dtype)?,
+            )));
         }
         out.push(None);
         Ok(out)

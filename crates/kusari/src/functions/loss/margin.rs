@@ -83,7 +83,11 @@ fn check_pairs(op: &'static str, names: &[&str], xs: &[&Variable]) -> Result<()>
     if first.ndim() != 2 || first.shape()[0] == 0 {
         return Err(Error::Shape {
             op,
-            message: format!("expected {}.ndim == 2 and {0}.shape[0] > 0, got shape {:?}", names[0], first.shape()),
+            message: format!(
+                "expected {}.ndim == 2 and {0}.shape[0] > 0, got shape {:?}",
+                names[0],
+                first.shape()
+            ),
         });
     }
     for (x, name) in xs.iter().zip(names).skip(1) {
@@ -113,7 +117,10 @@ pub fn contrastive(
 ) -> Result<Variable> {
     const OP: &str = "contrastive";
     if margin <= 0.0 {
-        return Err(Error::Value { op: OP, message: format!("margin should be positive value, got {margin}") });
+        return Err(Error::Value {
+            op: OP,
+            message: format!("margin should be positive value, got {margin}"),
+        });
     }
     expect_reduce(OP, reduce, &[Reduce::Mean, Reduce::No])?;
     check_pairs(OP, &["x0", "x1"], &[x0, x1])?;
@@ -144,10 +151,17 @@ pub fn triplet(
 ) -> Result<Variable> {
     const OP: &str = "triplet";
     if margin <= 0.0 {
-        return Err(Error::Value { op: OP, message: format!("margin should be positive value, got {margin}") });
+        return Err(Error::Value {
+            op: OP,
+            message: format!("margin should be positive value, got {margin}"),
+        });
     }
     expect_reduce(OP, reduce, &[Reduce::Mean, Reduce::No])?;
-    check_pairs(OP, &["anchor", "positive", "negative"], &[anchor, positive, negative])?;
+    check_pairs(
+        OP,
+        &["anchor", "positive", "negative"],
+        &[anchor, positive, negative],
+    )?;
     let n = anchor.shape()[0];
     let dp = row_sq_dist(anchor, positive)?;
     let dn = row_sq_dist(anchor, negative)?;

@@ -90,7 +90,12 @@ pub(crate) fn expect_reduce(op: &'static str, reduce: Reduce, allowed: &[Reduce]
 }
 
 /// Chainer-style type check: two inputs of the same shape.
-pub(crate) fn expect_same_shape(op: &'static str, names: (&str, &str), a: &Array, b: &Array) -> Result<()> {
+pub(crate) fn expect_same_shape(
+    op: &'static str,
+    names: (&str, &str),
+    a: &Array,
+    b: &Array,
+) -> Result<()> {
     if a.shape() != b.shape() {
         return Err(Error::Shape {
             op,

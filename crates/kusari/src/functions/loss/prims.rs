@@ -21,10 +21,17 @@ impl FunctionNode for Sigmoid {
     fn retain_outputs(&self) -> &[usize] {
         &[0]
     }
-    fn backward(&self, ctx: &BackwardContext<'_>, gy: &[Variable]) -> Result<Vec<Option<Variable>>> {
+    fn backward(
+        &self,
+        ctx: &BackwardContext<'_>,
+        gy: &[Variable],
+    ) -> Result<Vec<Option<Variable>>> {
         let y = ctx.output(0);
         // y' = y (1 - y), written in y so the second derivative follows.
-        Ok(vec![Some(F::mul(&gy[0], &F::mul(&y, &F::rsub_constant(&y, 1.0)?)?)?)])
+        Ok(vec![Some(F::mul(
+            &gy[0],
+            &F::mul(&y, &F::rsub_constant(&y, 1.0)?)?,
+        )?)])
     }
 }
 
@@ -44,9 +51,16 @@ impl FunctionNode for Tanh {
     fn retain_outputs(&self) -> &[usize] {
         &[0]
     }
-    fn backward(&self, ctx: &BackwardContext<'_>, gy: &[Variable]) -> Result<Vec<Option<Variable>>> {
+    fn backward(
+        &self,
+        ctx: &BackwardContext<'_>,
+        gy: &[Variable],
+    ) -> Result<Vec<Option<Variable>>> {
         let y = ctx.output(0);
-        Ok(vec![Some(F::mul(&gy[0], &F::rsub_constant(&F::mul(&y, &y)?, 1.0)?)?)])
+        Ok(vec![Some(F::mul(
+            &gy[0],
+            &F::rsub_constant(&F::mul(&y, &y)?, 1.0)?,
+        )?)])
     }
 }
 
@@ -84,7 +98,10 @@ pub(crate) fn split(x: &Variable, axis: usize, sizes: &[usize]) -> Result<Vec<Va
     if sizes.is_empty() || x.shape().get(axis) != Some(&total) {
         return Err(Error::Shape {
             op: "split_axis",
-            message: format!("cannot split shape {:?} along axis {axis} into {sizes:?}", x.shape()),
+            message: format!(
+                "cannot split shape {:?} along axis {axis} into {sizes:?}",
+                x.shape()
+            ),
         });
     }
     if sizes.len() == 1 {
@@ -109,10 +126,17 @@ impl FunctionNode for Concat {
     fn forward(&self, x: &[&Array]) -> Result<Vec<Array>> {
         Ok(vec![manip::concatenate(x, self.axis as isize)?])
     }
-    fn backward(&self, ctx: &BackwardContext<'_>, gy: &[Variable]) -> Result<Vec<Option<Variable>>> {
+    fn backward(
+        &self,
+        ctx: &BackwardContext<'_>,
+        gy: &[Variable],
+    ) -> Result<Vec<Option<Variable>>> {
         let n = ctx.call.inputs.len();
         let sizes: Vec<usize> = (0..n).map(|i| ctx.input_shape(i)[self.axis]).collect();
-        Ok(split(&gy[0], self.axis, &sizes)?.into_iter().map(Some).collect())
+        Ok(split(&gy[0], self.axis, &sizes)?
+            .into_iter()
+            .map(Some)
+            .collect())
     }
 }
 

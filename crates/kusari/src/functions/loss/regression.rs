@@ -44,7 +44,11 @@ impl FunctionNode for MeanSquaredError {
     fn retain_inputs(&self) -> &[usize] {
         &[0, 1]
     }
-    fn backward(&self, ctx: &BackwardContext<'_>, gy: &[Variable]) -> Result<Vec<Option<Variable>>> {
+    fn backward(
+        &self,
+        ctx: &BackwardContext<'_>,
+        gy: &[Variable],
+    ) -> Result<Vec<Option<Variable>>> {
         let (x0, x1) = (ctx.input(0), ctx.input(1));
         let n = x0.size() as f64;
         let gx0 = if config::enable_backprop() {
@@ -66,7 +70,11 @@ impl FunctionNode for MeanSquaredError {
             });
             Variable::constant(g.astype(dtype)?)
         };
-        let gx1 = if ctx.needs_input_grad(1) { Some(F::neg(&gx0)?) } else { None };
+        let gx1 = if ctx.needs_input_grad(1) {
+            Some(F::neg(&gx0)?)
+        } else {
+            None
+        };
         Ok(vec![ctx.needs_input_grad(0).then_some(gx0), gx1])
     }
 }
@@ -111,7 +119,10 @@ pub fn huber_loss(x: &Variable, t: &Variable, delta: f64, reduce: Reduce) -> Res
         if reduce == Reduce::SumAlongSecondAxis && xd.ndim() < 2 {
             return Err(crate::array::Error::Shape {
                 op: OP,
-                message: format!("reduce='sum_along_second_axis' expects x.ndim >= 2, got shape {:?}", xd.shape()),
+                message: format!(
+                    "reduce='sum_along_second_axis' expects x.ndim >= 2, got shape {:?}",
+                    xd.shape()
+                ),
             });
         }
     }
@@ -120,7 +131,10 @@ pub fn huber_loss(x: &Variable, t: &Variable, delta: f64, reduce: Reduce) -> Res
     let inside = a.data().less_equal(delta)?.astype(d.dtype())?;
     let outside = inside.multiply(-1.0)?.add(1.0)?;
     let quad = mul_const(&F::mul_constant(&F::mul(&d, &d)?, 0.5)?, inside)?;
-    let lin = mul_const(&F::add_constant(&F::mul_constant(&a, delta)?, -0.5 * delta * delta)?, outside)?;
+    let lin = mul_const(
+        &F::add_constant(&F::mul_constant(&a, delta)?, -0.5 * delta * delta)?,
+        outside,
+    )?;
     let y = F::add(&quad, &lin)?;
     match reduce {
         Reduce::No => Ok(y),

@@ -78,16 +78,26 @@ impl FunctionNode for SigmoidCrossEntropy {
         if self.reduce == Reduce::No {
             return Ok(vec![Array::from_vec(per, x[0].shape())?.astype(dtype)?]);
         }
-        let count = if self.normalize { valid } else { x[0].shape().first().copied().unwrap_or(1) };
+        let count = if self.normalize {
+            valid
+        } else {
+            x[0].shape().first().copied().unwrap_or(1)
+        };
         let count = count.max(1) as f64;
         self.count.set(count);
         let total: f64 = per.iter().sum();
-        Ok(vec![Array::from_vec(vec![total / count], &[])?.astype(dtype)?])
+        Ok(vec![
+            Array::from_vec(vec![total / count], &[])?.astype(dtype)?
+        ])
     }
     fn retain_inputs(&self) -> &[usize] {
         &[0, 1]
     }
-    fn backward(&self, ctx: &BackwardContext<'_>, gy: &[Variable]) -> Result<Vec<Option<Variable>>> {
+    fn backward(
+        &self,
+        ctx: &BackwardContext<'_>,
+        gy: &[Variable],
+    ) -> Result<Vec<Option<Variable>>> {
         if !ctx.needs_input_grad(0) {
             return Ok(vec![None, None]);
         }
@@ -97,10 +107,16 @@ impl FunctionNode for SigmoidCrossEntropy {
         let dtype = x.dtype();
         let inv = 1.0 / self.count.get();
         if config::enable_backprop() {
-            let mask: Vec<f64> = t.iter().map(|&l| if l == IGNORE { 0.0 } else { inv }).collect();
+            let mask: Vec<f64> = t
+                .iter()
+                .map(|&l| if l == IGNORE { 0.0 } else { inv })
+                .collect();
             let tf: Vec<f64> = t.iter().map(|&l| l.max(0) as f64).collect();
             let shape = x.shape();
-            let diff = F::sub(&sigmoid(&x)?, &Variable::constant(Array::from_vec(tf, &shape)?.astype(dtype)?))?;
+            let diff = F::sub(
+                &sigmoid(&x)?,
+                &Variable::constant(Array::from_vec(tf, &shape)?.astype(dtype)?),
+            )?;
             let scaled = mul_const(&diff, Array::from_vec(mask, &shape)?.astype(dtype)?)?;
             let g = F::broadcast_to(&gy[0], &shape)?;
             return Ok(vec![Some(F::mul(&g, &scaled)?), None]);

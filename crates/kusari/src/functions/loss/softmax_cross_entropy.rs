@@ -73,7 +73,10 @@ pub fn softmax_cross_entropy_with(
     if !(0.0..1.0).contains(&opts.label_smoothing) {
         return Err(Error::Value {
             op: OP,
-            message: format!("expected 0 <= label_smoothing < 1, got {}", opts.label_smoothing),
+            message: format!(
+                "expected 0 <= label_smoothing < 1, got {}",
+                opts.label_smoothing
+            ),
         });
     }
     let class_weight = match &opts.class_weight {
@@ -136,7 +139,13 @@ impl SoftmaxCrossEntropy {
         let coeff = self.coeff.get();
         let v: Vec<f64> = t
             .iter()
-            .map(|&l| if l == self.ignore_label { 0.0 } else { coeff * self.weight(l) })
+            .map(|&l| {
+                if l == self.ignore_label {
+                    0.0
+                } else {
+                    coeff * self.weight(l)
+                }
+            })
             .collect();
         let mut s = shape.to_vec();
         s[1] = 1;
@@ -206,8 +215,7 @@ fn forward_kernel<T: Real>(
                 let lse = (m + s.ln()).to_f64();
                 let mut nll = lse - row[label as usize * r + j].to_f64();
                 if eps != 0.0 {
-                    let mean: f64 =
-                        (0..c).map(|k| row[k * r + j].to_f64()).sum::<f64>() / c as f64;
+                    let mean: f64 = (0..c).map(|k| row[k * r + j].to_f64()).sum::<f64>() / c as f64;
                     nll = (1.0 - eps) * nll + eps * (lse - mean);
                 }
                 nll * f.weight(label)
@@ -332,7 +340,11 @@ impl FunctionNode for SoftmaxCrossEntropy {
         let cd = compute_dtype(x.dtype());
         let xc = contiguous(x, cd)?;
         let cache = self.cache_score && config::enable_backprop();
-        let mut probs = if cache { Some(Array::empty(x.shape(), cd)?) } else { None };
+        let mut probs = if cache {
+            Some(Array::empty(x.shape(), cd)?)
+        } else {
+            None
+        };
         let mut per = vec![0.0f64; n * r];
         with_real!(cd, T => {
             let xs = xc.as_slice::<T>().expect("contiguous");
@@ -391,7 +403,11 @@ impl FunctionNode for SoftmaxCrossEntropy {
         let cd = compute_dtype(dtype);
         let g = gy[0].data().astype(DType::F64)?.to_vec::<f64>()?;
         let probs = self.probs.borrow();
-        let xc = if probs.is_some() { None } else { Some(contiguous(&x.data(), cd)?) };
+        let xc = if probs.is_some() {
+            None
+        } else {
+            Some(contiguous(&x.data(), cd)?)
+        };
         let mut gx = Array::empty(&shape, cd)?;
         with_real!(cd, T => {
             let p = probs.as_ref().map(|p| p.as_slice::<T>().expect("cached contiguous"));

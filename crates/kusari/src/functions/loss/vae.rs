@@ -34,8 +34,17 @@ fn check(op: &'static str, names: &[&str], xs: &[&Variable], reduce: Reduce) -> 
 /// KL divergence of `N(mean, exp(ln_var))` from `N(0, I)`, elementwise
 /// `(mean^2 + exp(ln_var) - ln_var - 1) / 2`, then summed (`Reduce::Sum`,
 /// Chainer's default), averaged (`Reduce::Mean`) or not (`Reduce::No`).
-pub fn gaussian_kl_divergence(mean: &Variable, ln_var: &Variable, reduce: Reduce) -> Result<Variable> {
-    check("gaussian_kl_divergence", &["mean", "ln_var"], &[mean, ln_var], reduce)?;
+pub fn gaussian_kl_divergence(
+    mean: &Variable,
+    ln_var: &Variable,
+    reduce: Reduce,
+) -> Result<Variable> {
+    check(
+        "gaussian_kl_divergence",
+        &["mean", "ln_var"],
+        &[mean, ln_var],
+        reduce,
+    )?;
     let var = F::exp(ln_var)?;
     let l = F::add_constant(&F::sub(&F::add(&F::mul(mean, mean)?, &var)?, ln_var)?, -1.0)?;
     reduce_all(F::mul_constant(&l, 0.5)?, reduce)
@@ -44,12 +53,25 @@ pub fn gaussian_kl_divergence(mean: &Variable, ln_var: &Variable, reduce: Reduce
 /// Negative log-likelihood of `x` under `N(mean, exp(ln_var))`, elementwise
 /// `(ln_var + log(2 pi)) / 2 + (x - mean)^2 exp(-ln_var) / 2`, reduced as in
 /// [`gaussian_kl_divergence`].
-pub fn gaussian_nll(x: &Variable, mean: &Variable, ln_var: &Variable, reduce: Reduce) -> Result<Variable> {
-    check("gaussian_nll", &["x", "mean", "ln_var"], &[x, mean, ln_var], reduce)?;
+pub fn gaussian_nll(
+    x: &Variable,
+    mean: &Variable,
+    ln_var: &Variable,
+    reduce: Reduce,
+) -> Result<Variable> {
+    check(
+        "gaussian_nll",
+        &["x", "mean", "ln_var"],
+        &[x, mean, ln_var],
+        reduce,
+    )?;
     let prec = F::exp(&F::neg(ln_var)?)?;
     let d = F::sub(x, mean)?;
     let power = F::mul_constant(&F::mul(&F::mul(&d, &d)?, &prec)?, 0.5)?;
-    let half_log = F::mul_constant(&F::add_constant(ln_var, (2.0 * std::f64::consts::PI).ln())?, 0.5)?;
+    let half_log = F::mul_constant(
+        &F::add_constant(ln_var, (2.0 * std::f64::consts::PI).ln())?,
+        0.5,
+    )?;
     reduce_all(F::add(&half_log, &power)?, reduce)
 }
 

@@ -184,8 +184,17 @@ impl FunctionNode for Lstm {
         let cd = compute_dtype(dtype);
         let (cs, xs) = (c_prev.shape(), x.shape());
         let d = dims(&cs, &xs);
-        let arrays = [c_prev.array(), x.array(), c.array(), gy[0].array(), gy[1].array()];
-        let a: Vec<Array> = arrays.iter().map(|a| contiguous(a, cd)).collect::<Result<_>>()?;
+        let arrays = [
+            c_prev.array(),
+            x.array(),
+            c.array(),
+            gy[0].array(),
+            gy[1].array(),
+        ];
+        let a: Vec<Array> = arrays
+            .iter()
+            .map(|a| contiguous(a, cd))
+            .collect::<Result<_>>()?;
         let mut gcp = Array::empty(&cs, cd)?;
         let mut gx = Array::empty(&xs, cd)?;
         with_real!(cd, T => backward_kernel::<T>(
@@ -199,7 +208,11 @@ impl FunctionNode for Lstm {
             gx.as_slice_mut().expect("fresh"),
         ));
         let wrap = |g: Array| -> Result<Variable> {
-            Ok(Variable::constant(if cd != dtype { g.astype(dtype)? } else { g }))
+            Ok(Variable::constant(if cd != dtype {
+                g.astype(dtype)?
+            } else {
+                g
+            }))
         };
         Ok(vec![Some(wrap(gcp)?), Some(wrap(gx)?)])
     }
@@ -214,7 +227,12 @@ fn gates(x: &Variable) -> Result<[Variable; 4]> {
     s.extend_from_slice(&xs[2..]);
     let parts = split(&F::reshape(x, &s4)?, 2, &[1, 1, 1, 1])?;
     let g = |k: usize| F::reshape(&parts[k], &s);
-    Ok([tanh(&g(0)?)?, sigmoid(&g(1)?)?, sigmoid(&g(2)?)?, sigmoid(&g(3)?)?])
+    Ok([
+        tanh(&g(0)?)?,
+        sigmoid(&g(1)?)?,
+        sigmoid(&g(2)?)?,
+        sigmoid(&g(3)?)?,
+    ])
 }
 
 /// Rows `[..b]` and `[b..]` of `v` (the second `None` when empty).

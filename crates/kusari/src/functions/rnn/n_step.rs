@@ -72,7 +72,10 @@ fn stack_gates(ws: &[&Variable]) -> Result<Variable> {
     let s = ws[0].shape();
     let mut one = vec![s[0], 1];
     one.extend_from_slice(&s[1..]);
-    let parts = ws.iter().map(|w| F::reshape(w, &one)).collect::<Result<Vec<_>>>()?;
+    let parts = ws
+        .iter()
+        .map(|w| F::reshape(w, &one))
+        .collect::<Result<Vec<_>>>()?;
     let refs: Vec<&Variable> = parts.iter().collect();
     let mut out = vec![s[0] * ws.len()];
     out.extend_from_slice(&s[1..]);
@@ -85,15 +88,30 @@ fn dropout(x: &Variable, ratio: f64) -> Result<Variable> {
         return Ok(x.clone());
     }
     let mask = DROPOUT_RNG.with(|g| g.borrow_mut().uniform(0.0, 1.0, &x.shape(), DType::F64))?;
-    let keep = mask.greater_equal(ratio)?.astype(DType::F64)?.multiply(1.0 / (1.0 - ratio))?;
+    let keep = mask
+        .greater_equal(ratio)?
+        .astype(DType::F64)?
+        .multiply(1.0 / (1.0 - ratio))?;
     mul_const(x, keep.astype(x.dtype())?)
 }
 
 /// The prepared weights of one layer and direction.
 enum Cell {
-    Lstm { xw: Variable, hw: Variable, xb: Variable, hb: Variable },
-    Gru { w: Vec<Variable>, b: Vec<Variable> },
-    Rnn { w: Vec<Variable>, b: Vec<Variable>, act: RnnActivation },
+    Lstm {
+        xw: Variable,
+        hw: Variable,
+        xb: Variable,
+        hb: Variable,
+    },
+    Gru {
+        w: Vec<Variable>,
+        b: Vec<Variable>,
+    },
+    Rnn {
+        w: Vec<Variable>,
+        b: Vec<Variable>,
+        act: RnnActivation,
+    },
 }
 
 impl Cell {
@@ -106,13 +124,25 @@ impl Cell {
                 xb: stack_gates(&[&b[2], &b[0], &b[1], &b[3]])?,
                 hb: stack_gates(&[&b[6], &b[4], &b[5], &b[7]])?,
             },
-            Kind::Gru => Cell::Gru { w: w.to_vec(), b: b.to_vec() },
-            Kind::Rnn(act) => Cell::Rnn { w: w.to_vec(), b: b.to_vec(), act },
+            Kind::Gru => Cell::Gru {
+                w: w.to_vec(),
+                b: b.to_vec(),
+            },
+            Kind::Rnn(act) => Cell::Rnn {
+                w: w.to_vec(),
+                b: b.to_vec(),
+                act,
+            },
         })
     }
 
     /// One step on the active rows: `(h, c)` from `x`, `h`, `c`.
-    fn step(&self, x: &Variable, h: &Variable, c: Option<&Variable>) -> Result<(Variable, Option<Variable>)> {
+    fn step(
+        &self,
+        x: &Variable,
+        h: &Variable,
+        c: Option<&Variable>,
+    ) -> Result<(Variable, Option<Variable>)> {
         match self {
             Cell::Lstm { xw, hw, xb, hb } => {
                 let gates = F::add(&linear(x, xw, xb)?, &linear(h, hw, hb)?)?;
@@ -120,12 +150,21 @@ impl Cell {
                 Ok((h, Some(c)))
             }
             Cell::Gru { w, b } => {
-                let r = sigmoid(&F::add(&linear(x, &w[0], &b[0])?, &linear(h, &w[3], &b[3])?)?)?;
-                let z = sigmoid(&F::add(&linear(x, &w[1], &b[1])?, &linear(h, &w[4], &b[4])?)?)?;
+                let r = sigmoid(&F::add(
+                    &linear(x, &w[0], &b[0])?,
+                    &linear(h, &w[3], &b[3])?,
+                )?)?;
+                let z = sigmoid(&F::add(
+                    &linear(x, &w[1], &b[1])?,
+                    &linear(h, &w[4], &b[4])?,
+                )?)?;
                 let u = linear(h, &w[5], &b[5])?;
                 let h_bar = tanh(&F::add(&linear(x, &w[2], &b[2])?, &F::mul(&r, &u)?)?)?;
                 let keep = F::mul(&z, h)?;
-                Ok((F::add(&F::mul(&F::rsub_constant(&z, 1.0)?, &h_bar)?, &keep)?, None))
+                Ok((
+                    F::add(&F::mul(&F::rsub_constant(&z, 1.0)?, &h_bar)?, &keep)?,
+                    None,
+                ))
             }
             Cell::Rnn { w, b, act } => {
                 let a = F::add(&linear(x, &w[0], &b[0])?, &linear(h, &w[1], &b[1])?)?;
@@ -185,7 +224,9 @@ fn n_step(
     let dirs = if bi { 2 } else { 1 };
     let err = |message: String| Error::Value { op, message };
     if !(0.0..1.0).contains(&dropout_ratio) {
-        return Err(err(format!("expected 0 <= dropout_ratio < 1, got {dropout_ratio}")));
+        return Err(err(format!(
+            "expected 0 <= dropout_ratio < 1, got {dropout_ratio}"
+        )));
     }
     if n_layers == 0 || ws.len() != n_layers * dirs || bs.len() != n_layers * dirs {
         return Err(err(format!(
@@ -198,7 +239,11 @@ fn n_step(
     let nw = kind.n_weights();
     for (i, (w, b)) in ws.iter().zip(bs).enumerate() {
         if w.len() != nw || b.len() != nw {
-            return Err(err(format!("expected {nw} weights and {nw} biases in ws[{i}] and bs[{i}], got {} and {}", w.len(), b.len())));
+            return Err(err(format!(
+                "expected {nw} weights and {nw} biases in ws[{i}] and bs[{i}], got {} and {}",
+                w.len(),
+                b.len()
+            )));
         }
     }
     if xs.is_empty() {
@@ -216,7 +261,9 @@ fn n_step(
     }
     let (x_in, w_in) = (xs[0].shape()[1], ws[0][0].shape()[1]);
     if x_in != w_in {
-        return Err(err(format!("Inconsistent input size in input values and weight parameters: {x_in} != {w_in}")));
+        return Err(err(format!(
+            "Inconsistent input size in input values and weight parameters: {x_in} != {w_in}"
+        )));
     }
     let hs = hx.shape();
     let b0 = xs[0].shape()[0];
@@ -228,7 +275,13 @@ fn n_step(
     }
     if let Some(cx) = cx {
         if cx.shape() != hs {
-            return Err(Error::Shape { op, message: format!("expected cx.shape == hx.shape == {hs:?}, got {:?}", cx.shape()) });
+            return Err(Error::Shape {
+                op,
+                message: format!(
+                    "expected cx.shape == hx.shape == {hs:?}, got {:?}",
+                    cx.shape()
+                ),
+            });
         }
     }
     let n = hs[2];
@@ -237,15 +290,30 @@ fn n_step(
         for k in 0..nw {
             let want = [n, if k < nw / 2 { in_size } else { n }];
             if w[k].shape() != want {
-                return Err(Error::Shape { op, message: format!("expected ws[{idx}][{k}].shape == {want:?}, got {:?}", w[k].shape()) });
+                return Err(Error::Shape {
+                    op,
+                    message: format!(
+                        "expected ws[{idx}][{k}].shape == {want:?}, got {:?}",
+                        w[k].shape()
+                    ),
+                });
             }
             if b[k].shape() != [n] {
-                return Err(Error::Shape { op, message: format!("expected bs[{idx}][{k}].shape == [{n}], got {:?}", b[k].shape()) });
+                return Err(Error::Shape {
+                    op,
+                    message: format!(
+                        "expected bs[{idx}][{k}].shape == [{n}], got {:?}",
+                        b[k].shape()
+                    ),
+                });
             }
         }
     }
     let sep = |v: &Variable| -> Result<Vec<Variable>> {
-        split(v, 0, &vec![1; hs[0]])?.iter().map(|p| F::reshape(p, &[b0, n])).collect()
+        split(v, 0, &vec![1; hs[0]])?
+            .iter()
+            .map(|p| F::reshape(p, &[b0, n]))
+            .collect()
     };
     let hx_l = sep(hx)?;
     let cx_l = match cx {
@@ -258,11 +326,15 @@ fn n_step(
         let inputs: Vec<Variable> = if layer == 0 {
             layer_in.clone()
         } else {
-            layer_in.iter().map(|x| dropout(x, dropout_ratio)).collect::<Result<_>>()?
+            layer_in
+                .iter()
+                .map(|x| dropout(x, dropout_ratio))
+                .collect::<Result<_>>()?
         };
         let idx = dirs * layer;
         let cell = Cell::new(kind, &ws[idx], &bs[idx])?;
-        let (h, c, fwd) = one_direction(&cell, inputs.iter(), hx_l[idx].clone(), cx_l[idx].clone())?;
+        let (h, c, fwd) =
+            one_direction(&cell, inputs.iter(), hx_l[idx].clone(), cx_l[idx].clone())?;
         hy.push(h);
         cy.push(c);
         if bi {
@@ -270,25 +342,46 @@ fn n_step(
             let inputs: Vec<Variable> = if layer == 0 {
                 layer_in.clone()
             } else {
-                layer_in.iter().map(|x| dropout(x, dropout_ratio)).collect::<Result<_>>()?
+                layer_in
+                    .iter()
+                    .map(|x| dropout(x, dropout_ratio))
+                    .collect::<Result<_>>()?
             };
             let cell = Cell::new(kind, &ws[idx + 1], &bs[idx + 1])?;
-            let (h, c, mut bwd) = one_direction(&cell, inputs.iter().rev(), hx_l[idx + 1].clone(), cx_l[idx + 1].clone())?;
+            let (h, c, mut bwd) = one_direction(
+                &cell,
+                inputs.iter().rev(),
+                hx_l[idx + 1].clone(),
+                cx_l[idx + 1].clone(),
+            )?;
             bwd.reverse();
             hy.push(h);
             cy.push(c);
-            layer_in = fwd.iter().zip(&bwd).map(|(f, b)| concat(&[f, b], 1)).collect::<Result<_>>()?;
+            layer_in = fwd
+                .iter()
+                .zip(&bwd)
+                .map(|(f, b)| concat(&[f, b], 1))
+                .collect::<Result<_>>()?;
         } else {
             layer_in = fwd;
         }
     }
     let stack = |vs: Vec<Variable>| -> Result<Variable> {
-        let parts = vs.iter().map(|v| F::reshape(v, &[1, b0, n])).collect::<Result<Vec<_>>>()?;
+        let parts = vs
+            .iter()
+            .map(|v| F::reshape(v, &[1, b0, n]))
+            .collect::<Result<Vec<_>>>()?;
         let refs: Vec<&Variable> = parts.iter().collect();
         concat(&refs, 0)
     };
     let hy = stack(hy)?;
-    let cy = if cx.is_some() { Some(stack(cy.into_iter().map(|c| c.expect("cell state")).collect())?) } else { None };
+    let cy = if cx.is_some() {
+        Some(stack(
+            cy.into_iter().map(|c| c.expect("cell state")).collect(),
+        )?)
+    } else {
+        None
+    };
     Ok((hy, cy, layer_in))
 }
 
@@ -311,7 +404,17 @@ pub fn n_step_lstm(
     bs: &[Vec<Variable>],
     xs: &[Variable],
 ) -> Result<(Variable, Variable, Vec<Variable>)> {
-    let (h, c, ys) = n_step(Kind::Lstm, false, n_layers, dropout_ratio, hx, Some(cx), ws, bs, xs)?;
+    let (h, c, ys) = n_step(
+        Kind::Lstm,
+        false,
+        n_layers,
+        dropout_ratio,
+        hx,
+        Some(cx),
+        ws,
+        bs,
+        xs,
+    )?;
     Ok((h, c.expect("cell state"), ys))
 }
 
@@ -329,7 +432,17 @@ pub fn n_step_bilstm(
     bs: &[Vec<Variable>],
     xs: &[Variable],
 ) -> Result<(Variable, Variable, Vec<Variable>)> {
-    let (h, c, ys) = n_step(Kind::Lstm, true, n_layers, dropout_ratio, hx, Some(cx), ws, bs, xs)?;
+    let (h, c, ys) = n_step(
+        Kind::Lstm,
+        true,
+        n_layers,
+        dropout_ratio,
+        hx,
+        Some(cx),
+        ws,
+        bs,
+        xs,
+    )?;
     Ok((h, c.expect("cell state"), ys))
 }
 
@@ -346,7 +459,17 @@ pub fn n_step_gru(
     bs: &[Vec<Variable>],
     xs: &[Variable],
 ) -> Result<(Variable, Vec<Variable>)> {
-    let (h, _, ys) = n_step(Kind::Gru, false, n_layers, dropout_ratio, hx, None, ws, bs, xs)?;
+    let (h, _, ys) = n_step(
+        Kind::Gru,
+        false,
+        n_layers,
+        dropout_ratio,
+        hx,
+        None,
+        ws,
+        bs,
+        xs,
+    )?;
     Ok((h, ys))
 }
 
@@ -359,7 +482,17 @@ pub fn n_step_bigru(
     bs: &[Vec<Variable>],
     xs: &[Variable],
 ) -> Result<(Variable, Vec<Variable>)> {
-    let (h, _, ys) = n_step(Kind::Gru, true, n_layers, dropout_ratio, hx, None, ws, bs, xs)?;
+    let (h, _, ys) = n_step(
+        Kind::Gru,
+        true,
+        n_layers,
+        dropout_ratio,
+        hx,
+        None,
+        ws,
+        bs,
+        xs,
+    )?;
     Ok((h, ys))
 }
 
@@ -375,7 +508,17 @@ pub fn n_step_rnn(
     xs: &[Variable],
     activation: RnnActivation,
 ) -> Result<(Variable, Vec<Variable>)> {
-    let (h, _, ys) = n_step(Kind::Rnn(activation), false, n_layers, dropout_ratio, hx, None, ws, bs, xs)?;
+    let (h, _, ys) = n_step(
+        Kind::Rnn(activation),
+        false,
+        n_layers,
+        dropout_ratio,
+        hx,
+        None,
+        ws,
+        bs,
+        xs,
+    )?;
     Ok((h, ys))
 }
 
@@ -390,6 +533,16 @@ pub fn n_step_birnn(
     xs: &[Variable],
     activation: RnnActivation,
 ) -> Result<(Variable, Vec<Variable>)> {
-    let (h, _, ys) = n_step(Kind::Rnn(activation), true, n_layers, dropout_ratio, hx, None, ws, bs, xs)?;
+    let (h, _, ys) = n_step(
+        Kind::Rnn(activation),
+        true,
+        n_layers,
+        dropout_ratio,
+        hx,
+        None,
+        ws,
+        bs,
+        xs,
+    )?;
     Ok((h, ys))
 }
