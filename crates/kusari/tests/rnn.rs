@@ -338,15 +338,16 @@ fn n_step_gradients() {
     }
 }
 
-fn bilstm_setup(
-    rng: &mut Generator,
-) -> (
+/// `(hx, cx, ws, bs, xs)` of a 2-layer bidirectional LSTM.
+type Setup = (
     Variable,
     Variable,
     Vec<Vec<Variable>>,
     Vec<Vec<Variable>>,
     Vec<Variable>,
-) {
+);
+
+fn bilstm_setup(rng: &mut Generator) -> Setup {
     let (w, b) = weights(rng, DType::F64, 8, &[3, 3, 4, 4], 2);
     let v = |a: Vec<Array>| a.into_iter().map(Variable::new).collect::<Vec<_>>();
     let xs = v(vec![
