@@ -11,6 +11,7 @@ mod basic_math;
 mod connection;
 mod evaluation;
 mod lambda;
+pub mod loss;
 mod math;
 mod math_elementwise;
 mod math_linalg;
@@ -18,6 +19,7 @@ mod math_reduce;
 mod noise;
 mod normalization;
 mod pooling;
+pub mod rnn;
 
 /// `F.pad`'s modes (the array crate's [`PadMode`](crate::array::ops::manip::PadMode)).
 pub use crate::array::ops::manip::PadMode;
@@ -50,6 +52,12 @@ pub use evaluation::{
     accuracy, binary_accuracy, classification_summary, f1_score, fbeta_score, precision, r2_score,
     recall, ClassificationSummary, MultiOutput,
 };
+pub use loss::{
+    absolute_error, bernoulli_nll, connectionist_temporal_classification, contrastive,
+    gaussian_kl_divergence, gaussian_nll, hinge, huber_loss, mean_absolute_error,
+    mean_squared_error, sigmoid_cross_entropy, softmax_cross_entropy, softmax_cross_entropy_with,
+    squared_error, triplet, HingeNorm, Reduce, SoftmaxCrossEntropyOptions,
+};
 pub use math_elementwise::{
     absolute, arccos, arcsin, arctan, arctan2, bias, ceil, clip, cos, cosh, digamma, erf, expm1,
     floor, fmod, identity, lgamma, linear_interpolate, log10, log1p, log2, maximum, minimum, rsqrt,
@@ -64,6 +72,10 @@ pub use noise::{
 pub use pooling::{
     average_pooling_2d, average_pooling_nd, max_pooling_2d, max_pooling_2d_with_indices,
     max_pooling_nd, unpooling_2d, upsampling_2d,
+};
+pub use rnn::{
+    lstm, n_step_bigru, n_step_bilstm, n_step_birnn, n_step_gru, n_step_lstm, n_step_rnn,
+    RnnActivation,
 };
 
 use crate::array::{DType, Error, Result};

@@ -1,0 +1,211 @@
+//! Loss functions (Chainer's `chainer.functions.loss`). The hot ones
+//! (`softmax_cross_entropy`, `sigmoid_cross_entropy`, `mean_squared_error`)
+//! are fused single-pass kernels; every backward switches, as Chainer's
+//! `enable_double_backprop` does, to a path built from differentiable
+//! functions when a graph of the gradient is being recorded, so all of them
+//! can be differentiated twice.
+
+mod ctc;
+mod margin;
+pub(crate) mod prims;
+mod regression;
+mod sigmoid_cross_entropy;
+mod softmax_cross_entropy;
+mod vae;
+
+pub use ctc::connectionist_temporal_classification;
+pub use margin::{contrastive, hinge, triplet, HingeNorm};
+pub use regression::{
+    absolute_error, huber_loss, mean_absolute_error, mean_squared_error, squared_error,
+};
+pub use sigmoid_cross_entropy::sigmoid_cross_entropy;
+pub use vae::{bernoulli_nll, gaussian_kl_divergence, gaussian_nll};
+
+pub use softmax_cross_entropy::{
+    softmax_cross_entropy, softmax_cross_entropy_with, SoftmaxCrossEntropyOptions,
+};
+
+use crate::array::{Array, DType, Error, Result};
+
+/// How a loss reduces its elementwise values (Chainer's `reduce` argument).
+/// Each function accepts the subset Chainer accepts and says so otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reduce {
+    /// The mean (Chainer's `'mean'`); what it divides by is documented per function.
+    Mean,
+    /// The sum (`'sum'`).
+    Sum,
+    /// No reduction: one value per element or per sample (`'no'`).
+    No,
+    /// Sum over the second axis only (`'sum_along_second_axis'`, `huber_loss`).
+    SumAlongSecondAxis,
+}
+
+impl Reduce {
+    /// Chainer's spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reduce::Mean => "mean",
+            Reduce::Sum => "sum",
+            Reduce::No => "no",
+            Reduce::SumAlongSecondAxis => "sum_along_second_axis",
+        }
+    }
+}
+
+impl std::str::FromStr for Reduce {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Reduce> {
+        Ok(match s {
+            "mean" => Reduce::Mean,
+            "sum" => Reduce::Sum,
+            "no" => Reduce::No,
+            "sum_along_second_axis" => Reduce::SumAlongSecondAxis,
+            _ => {
+                return Err(Error::Value {
+                    op: "reduce",
+                    message: format!(
+                        "expected 'mean', 'sum', 'no' or 'sum_along_second_axis', got '{s}'"
+                    ),
+                })
+            }
+        })
+    }
+}
+
+/// Chainer's `_check_reduce_option`: `reduce` must be one of `allowed`.
+pub(crate) fn expect_reduce(op: &'static str, reduce: Reduce, allowed: &[Reduce]) -> Result<()> {
+    if allowed.contains(&reduce) {
+        return Ok(());
+    }
+    let names: Vec<String> = allowed.iter().map(|r| format!("'{}'", r.name())).collect();
+    Err(Error::Value {
+        op,
+        message: format!(
+            "only {} are valid for 'reduce', but '{}' is given",
+            names.join(" and "),
+            reduce.name()
+        ),
+    })
+}
+
+/// Chainer-style type check: two inputs of the same shape.
+pub(crate) fn expect_same_shape(
+    op: &'static str,
+    names: (&str, &str),
+    a: &Array,
+    b: &Array,
+) -> Result<()> {
+    if a.shape() != b.shape() {
+        return Err(Error::Shape {
+            op,
+            message: format!(
+                "expected {}.shape == {}.shape, got {:?} != {:?}",
+                names.0,
+                names.1,
+                a.shape(),
+                b.shape()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The float type kernels compute in: float16 and bfloat16 are widened to float32.
+pub(crate) fn compute_dtype(d: DType) -> DType {
+    match d {
+        DType::F64 => DType::F64,
+        _ => DType::F32,
+    }
+}
+
+/// `a` as a C-contiguous array of `dtype` (no copy when it already is one).
+pub(crate) fn contiguous(a: &Array, dtype: DType) -> Result<Array> {
+    if a.dtype() == dtype && a.is_c_contiguous() {
+        Ok(a.clone())
+    } else {
+        a.astype(dtype)?.ascontiguousarray()
+    }
+}
+
+/// Integer labels as `i64`, borrowed when they already are contiguous `int64`.
+pub(crate) fn labels<'a>(op: &'static str, t: &'a Array) -> Result<std::borrow::Cow<'a, [i64]>> {
+    if !t.dtype().is_integer() {
+        return Err(Error::DType {
+            op,
+            message: format!("expected t.dtype.kind == 'i', got {}", t.dtype()),
+        });
+    }
+    Ok(match t.as_slice::<i64>() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(t.to_vec::<i64>()?),
+    })
+}
+
+/// The float element types kernels are written for (f32 and f64).
+pub(crate) trait Real:
+    crate::array::Element
+    + std::ops::Add<Output = Self>
+    + std::ops::Sub<Output = Self>
+    + std::ops::Mul<Output = Self>
+    + std::ops::Div<Output = Self>
+    + std::ops::Neg<Output = Self>
+    + std::ops::AddAssign
+{
+    /// Zero.
+    const ZERO: Self;
+    /// One.
+    const ONE: Self;
+    /// `e^x`.
+    fn exp(self) -> Self;
+    /// Natural log.
+    fn ln(self) -> Self;
+    /// Hyperbolic tangent.
+    fn tanh(self) -> Self;
+    /// The larger of two values.
+    fn max(self, o: Self) -> Self;
+}
+
+macro_rules! real {
+    ($t:ty) => {
+        impl Real for $t {
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+            #[inline(always)]
+            fn exp(self) -> Self {
+                <$t>::exp(self)
+            }
+            #[inline(always)]
+            fn ln(self) -> Self {
+                <$t>::ln(self)
+            }
+            #[inline(always)]
+            fn tanh(self) -> Self {
+                <$t>::tanh(self)
+            }
+            #[inline(always)]
+            fn max(self, o: Self) -> Self {
+                <$t>::max(self, o)
+            }
+        }
+    };
+}
+real!(f32);
+real!(f64);
+
+/// Runs `$body` with `$T` bound to the Rust type of a compute dtype (f32 or f64).
+macro_rules! with_real {
+    ($dtype:expr, $T:ident => $body:expr) => {
+        match $dtype {
+            $crate::array::DType::F64 => {
+                type $T = f64;
+                $body
+            }
+            _ => {
+                type $T = f32;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_real;

@@ -1,0 +1,284 @@
+//! `lstm`: the LSTM cell as one fused node forward and one fused pass backward.
+
+use crate::array::{Array, Error, Result};
+use crate::config;
+use crate::function_node::{apply, BackwardContext, FunctionNode};
+use crate::functions as F;
+use crate::functions::loss::prims::{concat, sigmoid, split, tanh};
+use crate::functions::loss::{compute_dtype, contiguous, with_real, Real};
+use crate::Variable;
+
+const OP: &str = "lstm";
+
+/// One step of an LSTM cell (Chainer's `F.lstm`): from the previous cell
+/// state `c_prev` of shape `(B_c, U, ...)` and the pre-activations `x` of
+/// shape `(B, 4U, ...)`, `B <= B_c`, returns `(c, h)`.
+///
+/// The four gates are interleaved per unit, as in Chainer: `x[:, 4u + k]` is
+/// gate `k` of unit `u` with `k` in the order `a` (input, tanh), `i` (input
+/// gate), `f` (forget gate), `o` (output gate), all sigmoid but `a`. Then
+/// `c = a * i + f * c_prev` and `h = o * tanh(c)`. Rows of `c_prev` past `B`
+/// (sequences that already ended) are copied to `c` unchanged; `h` has `B` rows.
+///
+/// ```
+/// use kusari::{array::{Array, DType}, functions as F, Variable};
+/// let c = Variable::new(Array::zeros(&[2, 3], DType::F32)?);
+/// let x = Variable::new(Array::ones(&[2, 12], DType::F32)?);
+/// let (c, h) = F::lstm(&c, &x)?;
+/// assert_eq!((c.shape(), h.shape()), (vec![2, 3], vec![2, 3]));
+/// # Ok::<(), kusari::Error>(())
+/// ```
+pub fn lstm(c_prev: &Variable, x: &Variable) -> Result<(Variable, Variable)> {
+    let mut out = apply(Lstm, &[c_prev, x])?;
+    let h = out.pop().expect("two outputs");
+    let c = out.pop().expect("two outputs");
+    Ok((c, h))
+}
+
+struct Lstm;
+
+/// `(B_c, B, U, R)`: batch of c_prev, batch of x, units, product of trailing axes.
+fn dims(c: &[usize], x: &[usize]) -> (usize, usize, usize, usize) {
+    (c[0], x[0], c[1], c[2..].iter().product())
+}
+
+#[inline(always)]
+fn sig<T: Real>(v: T) -> T {
+    // Chainer's form: no overflow of exp for large |v|.
+    let half = T::from_f64(0.5);
+    (v * half).tanh() * half + half
+}
+
+fn forward_kernel<T: Real>(
+    cp: &[T],
+    x: &[T],
+    (bc, b, u, r): (usize, usize, usize, usize),
+    c: &mut [T],
+    h: &mut [T],
+) {
+    let ur = u * r;
+    for n in 0..b {
+        let xrow = &x[n * 4 * ur..(n + 1) * 4 * ur];
+        for k in 0..u {
+            for j in 0..r {
+                let gate = |g: usize| xrow[(k * 4 + g) * r + j];
+                let a = gate(0).tanh();
+                let i = sig(gate(1));
+                let f = sig(gate(2));
+                let o = sig(gate(3));
+                let at = n * ur + k * r + j;
+                let cn = a * i + f * cp[at];
+                c[at] = cn;
+                h[at] = o * cn.tanh();
+            }
+        }
+    }
+    c[b * ur..bc * ur].copy_from_slice(&cp[b * ur..bc * ur]);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn backward_kernel<T: Real>(
+    cp: &[T],
+    x: &[T],
+    c: &[T],
+    gc: &[T],
+    gh: &[T],
+    (bc, b, u, r): (usize, usize, usize, usize),
+    gcp: &mut [T],
+    gx: &mut [T],
+) {
+    let ur = u * r;
+    let one = T::ONE;
+    for n in 0..b {
+        let base = n * 4 * ur;
+        for k in 0..u {
+            for j in 0..r {
+                let gate = |g: usize| x[base + (k * 4 + g) * r + j];
+                let a = gate(0).tanh();
+                let i = sig(gate(1));
+                let f = sig(gate(2));
+                let o = sig(gate(3));
+                let at = n * ur + k * r + j;
+                let co = c[at].tanh();
+                let temp = gh[at] * o * (one - co * co) + gc[at];
+                gx[base + (k * 4) * r + j] = temp * i * (one - a * a);
+                gx[base + (k * 4 + 1) * r + j] = temp * a * i * (one - i);
+                gx[base + (k * 4 + 2) * r + j] = temp * cp[at] * f * (one - f);
+                gx[base + (k * 4 + 3) * r + j] = gh[at] * co * o * (one - o);
+                gcp[at] = temp * f;
+            }
+        }
+    }
+    gcp[b * ur..bc * ur].copy_from_slice(&gc[b * ur..bc * ur]);
+}
+
+impl FunctionNode for Lstm {
+    fn label(&self) -> &str {
+        "LSTM"
+    }
+
+    fn check_type(&self, inputs: &[&Array]) -> Result<()> {
+        let (c, x) = (inputs[0], inputs[1]);
+        crate::functions::expect_float(OP, "c", c.dtype())?;
+        crate::functions::expect_same_dtype(OP, c.dtype(), x.dtype())?;
+        let (cs, xs) = (c.shape(), x.shape());
+        if cs.len() < 2
+            || cs.len() != xs.len()
+            || xs[0] > cs[0]
+            || xs[1] != 4 * cs[1]
+            || cs[2..] != xs[2..]
+        {
+            return Err(Error::Shape {
+                op: OP,
+                message: format!(
+                    "expected c.ndim >= 2, c.ndim == x.ndim, x.shape[0] <= c.shape[0], x.shape[1] == 4 * c.shape[1] and x.shape[2:] == c.shape[2:], got c.shape {cs:?} and x.shape {xs:?}"
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn forward(&self, inputs: &[&Array]) -> Result<Vec<Array>> {
+        let (c_prev, x) = (inputs[0], inputs[1]);
+        let dtype = x.dtype();
+        let cd = compute_dtype(dtype);
+        let d = dims(c_prev.shape(), x.shape());
+        let (cp, xc) = (contiguous(c_prev, cd)?, contiguous(x, cd)?);
+        let mut c = Array::empty(c_prev.shape(), cd)?;
+        let mut hs = c_prev.shape().to_vec();
+        hs[0] = d.1;
+        let mut h = Array::empty(&hs, cd)?;
+        with_real!(cd, T => forward_kernel::<T>(
+            cp.as_slice().expect("contiguous"),
+            xc.as_slice().expect("contiguous"),
+            d,
+            c.as_slice_mut().expect("fresh"),
+            h.as_slice_mut().expect("fresh"),
+        ));
+        if cd != dtype {
+            return Ok(vec![c.astype(dtype)?, h.astype(dtype)?]);
+        }
+        Ok(vec![c, h])
+    }
+
+    fn retain_inputs(&self) -> &[usize] {
+        &[0, 1]
+    }
+
+    fn retain_outputs(&self) -> &[usize] {
+        &[0]
+    }
+
+    fn backward(
+        &self,
+        ctx: &BackwardContext<'_>,
+        gy: &[Variable],
+    ) -> Result<Vec<Option<Variable>>> {
+        let (c_prev, x) = (ctx.input(0), ctx.input(1));
+        if config::enable_backprop() {
+            let (gcp, gx) = backward_composed(&c_prev, &x, &gy[0], &gy[1])?;
+            return Ok(vec![Some(gcp), Some(gx)]);
+        }
+        let c = ctx.output(0);
+        let dtype = x.dtype();
+        let cd = compute_dtype(dtype);
+        let (cs, xs) = (c_prev.shape(), x.shape());
+        let d = dims(&cs, &xs);
+        let arrays = [
+            c_prev.array(),
+            x.array(),
+            c.array(),
+            gy[0].array(),
+            gy[1].array(),
+        ];
+        let a: Vec<Array> = arrays
+            .iter()
+            .map(|a| contiguous(a, cd))
+            .collect::<Result<_>>()?;
+        let mut gcp = Array::empty(&cs, cd)?;
+        let mut gx = Array::empty(&xs, cd)?;
+        with_real!(cd, T => backward_kernel::<T>(
+            a[0].as_slice().expect("contiguous"),
+            a[1].as_slice().expect("contiguous"),
+            a[2].as_slice().expect("contiguous"),
+            a[3].as_slice().expect("contiguous"),
+            a[4].as_slice().expect("contiguous"),
+            d,
+            gcp.as_slice_mut().expect("fresh"),
+            gx.as_slice_mut().expect("fresh"),
+        ));
+        let wrap = |g: Array| -> Result<Variable> {
+            Ok(Variable::constant(if cd != dtype {
+                g.astype(dtype)?
+            } else {
+                g
+            }))
+        };
+        Ok(vec![Some(wrap(gcp)?), Some(wrap(gx)?)])
+    }
+}
+
+/// The gates `(a, i, f, o)` of `x`, activated, each shaped like `c_prev[:B]`.
+fn gates(x: &Variable) -> Result<[Variable; 4]> {
+    let xs = x.shape();
+    let mut s4 = vec![xs[0], xs[1] / 4, 4];
+    s4.extend_from_slice(&xs[2..]);
+    let mut s = vec![xs[0], xs[1] / 4];
+    s.extend_from_slice(&xs[2..]);
+    let parts = split(&F::reshape(x, &s4)?, 2, &[1, 1, 1, 1])?;
+    let g = |k: usize| F::reshape(&parts[k], &s);
+    Ok([
+        tanh(&g(0)?)?,
+        sigmoid(&g(1)?)?,
+        sigmoid(&g(2)?)?,
+        sigmoid(&g(3)?)?,
+    ])
+}
+
+/// Rows `[..b]` and `[b..]` of `v` (the second `None` when empty).
+fn head_tail(v: &Variable, b: usize) -> Result<(Variable, Option<Variable>)> {
+    let n = v.shape()[0];
+    if n == b {
+        return Ok((v.clone(), None));
+    }
+    let mut p = split(v, 0, &[b, n - b])?;
+    let tail = p.pop();
+    Ok((p.pop().expect("two parts"), tail))
+}
+
+/// LSTM's backward written with differentiable functions, for double backprop.
+fn backward_composed(
+    c_prev: &Variable,
+    x: &Variable,
+    gc: &Variable,
+    gh: &Variable,
+) -> Result<(Variable, Variable)> {
+    let b = x.shape()[0];
+    let [a, i, f, o] = gates(x)?;
+    let (cp, _) = head_tail(c_prev, b)?;
+    let (gc_b, gc_rest) = head_tail(gc, b)?;
+    let c = F::add(&F::mul(&a, &i)?, &F::mul(&f, &cp)?)?;
+    let co = tanh(&c)?;
+    let one_minus_sq = |v: &Variable| F::rsub_constant(&F::mul(v, v)?, 1.0);
+    let dsig = |v: &Variable| F::mul(v, &F::rsub_constant(v, 1.0)?);
+    let temp = F::add(&F::mul(&F::mul(gh, &o)?, &one_minus_sq(&co)?)?, &gc_b)?;
+    let ga = F::mul(&F::mul(&temp, &i)?, &one_minus_sq(&a)?)?;
+    let gi = F::mul(&F::mul(&temp, &a)?, &dsig(&i)?)?;
+    let gf = F::mul(&F::mul(&temp, &cp)?, &dsig(&f)?)?;
+    let go = F::mul(&F::mul(gh, &co)?, &dsig(&o)?)?;
+    let xs = x.shape();
+    let mut s1 = vec![xs[0], xs[1] / 4, 1];
+    s1.extend_from_slice(&xs[2..]);
+    let parts = [ga, gi, gf, go]
+        .iter()
+        .map(|g| F::reshape(g, &s1))
+        .collect::<Result<Vec<_>>>()?;
+    let refs: Vec<&Variable> = parts.iter().collect();
+    let gx = F::reshape(&concat(&refs, 2)?, &xs)?;
+    let gcp_b = F::mul(&temp, &f)?;
+    let gcp = match gc_rest {
+        Some(rest) => concat(&[&gcp_b, &rest], 0)?,
+        None => gcp_b,
+    };
+    Ok((gcp, gx))
+}
