@@ -150,7 +150,11 @@ impl Reporter {
         let guard = Pop;
         let r = f();
         let obs = STACK
-            .with(|s| s.borrow_mut().last_mut().map(|a| std::mem::take(&mut a.observation)))
+            .with(|s| {
+                s.borrow_mut()
+                    .last_mut()
+                    .map(|a| std::mem::take(&mut a.observation))
+            })
             .unwrap_or_default();
         drop(guard);
         (r, obs)
@@ -198,7 +202,10 @@ pub fn report_variable(name: &str, value: &Variable, observer: Option<&dyn Link>
     if !is_reporting() {
         return Ok(());
     }
-    report(&[(name, scalar_of(&value.array(), "report_variable")?)], observer)
+    report(
+        &[(name, scalar_of(&value.array(), "report_variable")?)],
+        observer,
+    )
 }
 
 /// Whether a reporter is active on this thread (reports would be recorded).
@@ -331,14 +338,23 @@ impl Serializable for RefCell<DictSummary> {
     /// Chainer's layout: `_names` (here a UTF-8 JSON list stored as uint8
     /// bytes, since kusari arrays hold no strings) and each summary under its name.
     fn serialize(&self, s: &mut Serializer<'_>) -> Result<()> {
-        let names: Vec<String> = self.borrow().summaries.iter().map(|(n, _)| n.clone()).collect();
-        let mut stored = Some(text_array(&serde_json::to_string(&names).unwrap_or_default())?);
+        let names: Vec<String> = self
+            .borrow()
+            .summaries
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect();
+        let mut stored = Some(text_array(
+            &serde_json::to_string(&names).unwrap_or_default(),
+        )?);
         s.any_array("_names", &mut stored)?;
         let names: Vec<String> = match &stored {
-            Some(a) if s.is_loading() => serde_json::from_str(&array_text(a)?).map_err(|e| Error::Value {
-                op: "DictSummary load",
-                message: format!("_names is not a JSON list of strings: {e}"),
-            })?,
+            Some(a) if s.is_loading() => {
+                serde_json::from_str(&array_text(a)?).map_err(|e| Error::Value {
+                    op: "DictSummary load",
+                    message: format!("_names is not a JSON list of strings: {e}"),
+                })?
+            }
             _ => names,
         };
         let mut loaded = Vec::with_capacity(names.len());

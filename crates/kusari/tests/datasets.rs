@@ -13,7 +13,9 @@ fn range_ds(n: usize) -> Arc<dyn Dataset> {
 }
 
 fn ids(ds: &dyn Dataset) -> Vec<i64> {
-    (0..ds.len()).map(|i| ds.get(i).unwrap()[0].item::<i64>().unwrap()).collect()
+    (0..ds.len())
+        .map(|i| ds.get(i).unwrap()[0].item::<i64>().unwrap())
+        .collect()
 }
 
 #[test]
@@ -62,7 +64,10 @@ fn concatenated_transform_and_dict() {
     assert!(c.get(5).is_err());
     let t = TransformDataset::new(range_ds(3), |ex| Ok(vec![ex[0].mul(10)?]));
     assert_eq!(ids(&t), [0, 10, 20]);
-    let d = DictDataset::new(vec![("a", Array::arange(2).unwrap()), ("a", Array::arange(2).unwrap())]);
+    let d = DictDataset::new(vec![
+        ("a", Array::arange(2).unwrap()),
+        ("a", Array::arange(2).unwrap()),
+    ]);
     assert!(d.is_err(), "duplicate keys");
 }
 
@@ -81,7 +86,10 @@ fn idx_reader_rejects_corrupt_files() {
     assert_eq!(read_idx(&ok[..], "x").unwrap().shape(), &[2, 2]);
     // big-endian int32 payload
     let i32s = idx_bytes(0x0C, &[1], &[0, 0, 1, 2]);
-    assert_eq!(read_idx(&i32s[..], "x").unwrap().item::<i32>().unwrap(), 258);
+    assert_eq!(
+        read_idx(&i32s[..], "x").unwrap().item::<i32>().unwrap(),
+        258
+    );
     let cases: Vec<(Vec<u8>, &str)> = vec![
         (vec![1, 0, 8, 1, 0, 0, 0, 1, 0], "not an IDX"),
         (idx_bytes(7, &[1], &[0]), "unknown IDX element type"),
@@ -93,16 +101,23 @@ fn idx_reader_rejects_corrupt_files() {
     ];
     for (bytes, needle) in cases {
         let e = read_idx(&bytes[..], "bad.idx").unwrap_err().to_string();
-        assert!(e.contains("bad.idx") && e.contains(needle), "{e:?} should mention {needle:?}");
+        assert!(
+            e.contains("bad.idx") && e.contains(needle),
+            "{e:?} should mention {needle:?}"
+        );
     }
     // A gzip stream that announces 4 bytes but inflates to far more is cut off.
     let mut big = idx_bytes(8, &[4], &[]);
     big.extend(vec![0u8; 1 << 20]);
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&big).unwrap();
-    let e = read_idx(&gz.finish().unwrap()[..], "bomb.gz").unwrap_err().to_string();
+    let e = read_idx(&gz.finish().unwrap()[..], "bomb.gz")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("found more"), "{e}");
-    let missing = read_idx_file(std::path::Path::new("/nonexistent/t.idx")).unwrap_err().to_string();
+    let missing = read_idx_file(std::path::Path::new("/nonexistent/t.idx"))
+        .unwrap_err()
+        .to_string();
     assert!(missing.contains("/nonexistent/t.idx"));
 }
 
@@ -134,7 +149,10 @@ fn mnist_bundled_sample() {
     for d in 0..10 {
         assert_eq!(counts[d] + test_counts[d], totals[d], "digit {d}");
         let share = counts[d] as f64 / totals[d] as f64;
-        assert!((0.75..0.85).contains(&share), "the shuffled split puts about 80% of digit {d} in training");
+        assert!(
+            (0.75..0.85).contains(&share),
+            "the shuffled split puts about 80% of digit {d} in training"
+        );
     }
     let m3 = get_mnist(&MnistOptions {
         ndim: 3,
@@ -150,7 +168,11 @@ fn mnist_bundled_sample() {
     assert_eq!(ex[0].shape(), &[3, 28, 28]);
     let v = ex[0].to_vec::<f64>().unwrap();
     assert!(v.iter().all(|p| p.fract() == 0.0 && *p <= 255.0));
-    assert!(get_mnist(&MnistOptions { ndim: 4, ..opts.clone() }).is_err());
+    assert!(get_mnist(&MnistOptions {
+        ndim: 4,
+        ..opts.clone()
+    })
+    .is_err());
 }
 
 #[test]
@@ -162,9 +184,15 @@ fn mnist_reads_files_from_a_directory() {
         gz.write_all(&bytes).unwrap();
         std::fs::write(dir.join(name), gz.finish().unwrap()).unwrap();
     };
-    write("train-images-idx3-ubyte.gz", idx_bytes(8, &[3, 28, 28], &[255; 3 * 784]));
+    write(
+        "train-images-idx3-ubyte.gz",
+        idx_bytes(8, &[3, 28, 28], &[255; 3 * 784]),
+    );
     write("train-labels-idx1-ubyte.gz", idx_bytes(8, &[3], &[1, 2, 3]));
-    write("t10k-images-idx3-ubyte.gz", idx_bytes(8, &[1, 28, 28], &[0; 784]));
+    write(
+        "t10k-images-idx3-ubyte.gz",
+        idx_bytes(8, &[1, 28, 28], &[0; 784]),
+    );
     write("t10k-labels-idx1-ubyte.gz", idx_bytes(8, &[2], &[7, 7]));
     let opts = MnistOptions {
         dir: Some(dir.clone()),
@@ -178,8 +206,14 @@ fn mnist_reads_files_from_a_directory() {
     assert_eq!(m.train.len(), 3);
     assert_eq!(m.train.get(2).unwrap()[1].item::<i32>().unwrap(), 3);
     assert_eq!(get_fashion_mnist(&opts).unwrap().test.len(), 1);
-    let none = MnistOptions { dir: Some(dir.join("nope")), ..Default::default() };
-    assert!(get_fashion_mnist(&none).unwrap_err().to_string().contains("nope"));
+    let none = MnistOptions {
+        dir: Some(dir.join("nope")),
+        ..Default::default()
+    };
+    assert!(get_fashion_mnist(&none)
+        .unwrap_err()
+        .to_string()
+        .contains("nope"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -196,13 +230,19 @@ fn cifar_and_ptb_from_directories() {
         std::fs::write(dir.join(format!("data_batch_{i}.bin")), rec(i as u8)).unwrap();
     }
     std::fs::write(dir.join("test_batch.bin"), [rec(0), rec(9)].concat()).unwrap();
-    let opts = CifarOptions { dir: Some(dir.clone()), ..Default::default() };
+    let opts = CifarOptions {
+        dir: Some(dir.clone()),
+        ..Default::default()
+    };
     let (train, test) = get_cifar10(&opts).unwrap();
     assert_eq!((train.len(), test.len()), (5, 2));
     assert_eq!(train.get(0).unwrap()[0].shape(), &[3, 32, 32]);
     assert_eq!(test.get(1).unwrap()[1].item::<i32>().unwrap(), 9);
     std::fs::write(dir.join("test_batch.bin"), [1u8, 2, 3]).unwrap();
-    assert!(get_cifar10(&opts).unwrap_err().to_string().contains("test_batch.bin"));
+    assert!(get_cifar10(&opts)
+        .unwrap_err()
+        .to_string()
+        .contains("test_batch.bin"));
 
     std::fs::write(dir.join("ptb.train.txt"), " the cat sat \n the dog\n").unwrap();
     std::fs::write(dir.join("ptb.valid.txt"), "the dog sat\n").unwrap();
@@ -212,7 +252,10 @@ fn cifar_and_ptb_from_directories() {
     assert_eq!(p.valid.to_vec::<i32>().unwrap(), [0, 4, 2, 3]);
     assert_eq!(p.vocab["<eos>"], 3);
     std::fs::write(dir.join("ptb.test.txt"), "zebra\n").unwrap();
-    assert!(get_ptb_words(Some(&dir)).unwrap_err().to_string().contains("zebra"));
+    assert!(get_ptb_words(Some(&dir))
+        .unwrap_err()
+        .to_string()
+        .contains("zebra"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -222,9 +265,13 @@ fn image_datasets_decode_png() {
     std::fs::create_dir_all(&dir).unwrap();
     let img = image::RgbImage::from_fn(3, 2, |x, y| image::Rgb([x as u8, y as u8, 7]));
     img.save(dir.join("a.png")).unwrap();
-    image::GrayImage::from_pixel(2, 2, image::Luma([9])).save(dir.join("b.png")).unwrap();
+    image::GrayImage::from_pixel(2, 2, image::Luma([9]))
+        .save(dir.join("b.png"))
+        .unwrap();
     std::fs::write(dir.join("list.txt"), "a.png 3\nb.png 5\n").unwrap();
-    let ds = LabeledImageDataset::from_list_file(&dir.join("list.txt"), &dir, DType::F32, DType::I32).unwrap();
+    let ds =
+        LabeledImageDataset::from_list_file(&dir.join("list.txt"), &dir, DType::F32, DType::I32)
+            .unwrap();
     let a = ds.get(0).unwrap();
     assert_eq!(a[0].shape(), &[3, 2, 3]);
     assert_eq!(a[0].get::<f32>(&[0, 1, 2]).unwrap(), 2.0);
@@ -241,7 +288,9 @@ fn batches(it: &mut dyn DatasetIterator, n: usize) -> Vec<Vec<i64>> {
     (0..n)
         .map(|_| {
             let b = it.next_batch().unwrap().unwrap();
-            concat_examples(&b, None, None).unwrap()[0].to_vec::<i64>().unwrap()
+            concat_examples(&b, None, None).unwrap()[0]
+                .to_vec::<i64>()
+                .unwrap()
         })
         .collect()
 }
@@ -266,7 +315,11 @@ fn serial_iterator_epochs_and_order() {
     let b = batches(&mut sh, 4);
     let mut e1: Vec<i64> = b[0].iter().chain(&b[1]).cloned().collect();
     e1.sort();
-    assert_eq!(e1, (0..6).collect::<Vec<_>>(), "each epoch is a permutation");
+    assert_eq!(
+        e1,
+        (0..6).collect::<Vec<_>>(),
+        "each epoch is a permutation"
+    );
     let mut again = SerialIterator::new(range_ds(6), 3, true, true, 7).unwrap();
     assert_eq!(batches(&mut again, 4), b, "the seed fixes the order");
     let mut other = SerialIterator::new(range_ds(6), 3, true, true, 8).unwrap();
@@ -281,7 +334,13 @@ fn serial_iterator_resumes_with_the_same_batches() {
     let mut a = SerialIterator::new(range_ds(7), 3, true, true, 1).unwrap();
     batches(&mut a, 4);
     let state = StateDict::save(&a).unwrap();
-    for key in ["current_position", "epoch", "is_new_epoch", "order", "previous_epoch_detail"] {
+    for key in [
+        "current_position",
+        "epoch",
+        "is_new_epoch",
+        "order",
+        "previous_epoch_detail",
+    ] {
         assert!(state.get(key).is_some(), "Chainer key {key}");
     }
     let rest = batches(&mut a, 6);
@@ -314,7 +373,10 @@ fn multithread_iterator_matches_serial() {
 
 #[test]
 fn concat_examples_checks_widths() {
-    let a = vec![vec![Array::arange(2).unwrap()], vec![Array::arange(2).unwrap(), Array::arange(1).unwrap()]];
+    let a = vec![
+        vec![Array::arange(2).unwrap()],
+        vec![Array::arange(2).unwrap(), Array::arange(1).unwrap()],
+    ];
     assert!(concat_examples(&a, None, None).is_err());
     assert!(concat_examples(&[], None, None).is_err());
 }

@@ -95,7 +95,10 @@ fn read_batch(path: &Path, pixels: &mut Vec<u8>, labels: &mut Vec<i32>) -> Resul
     let bytes = std::fs::read(path).map_err(|e| {
         value_error(
             "get_cifar10",
-            format!("cannot read {}: {e} (download the CIFAR-10 binary version there)", path.display()),
+            format!(
+                "cannot read {}: {e} (download the CIFAR-10 binary version there)",
+                path.display()
+            ),
         )
     })?;
     if bytes.is_empty() || bytes.len() % RECORD != 0 {
@@ -112,7 +115,11 @@ fn read_batch(path: &Path, pixels: &mut Vec<u8>, labels: &mut Vec<i32>) -> Resul
         if rec[0] > 9 {
             return Err(value_error(
                 "get_cifar10",
-                format!("{}: record {k} has label {}, expected 0..=9", path.display(), rec[0]),
+                format!(
+                    "{}: record {k} has label {}, expected 0..=9",
+                    path.display(),
+                    rec[0]
+                ),
             ));
         }
         labels.push(rec[0] as i32);

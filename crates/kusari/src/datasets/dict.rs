@@ -32,23 +32,36 @@ impl DictDataset {
         let mut len = None;
         for (k, a) in keys.iter().zip(&arrays) {
             let n = *a.shape().first().ok_or_else(|| {
-                value_error("DictDataset::new", format!("array {k:?} is 0-d, expected at least one axis"))
+                value_error(
+                    "DictDataset::new",
+                    format!("array {k:?} is 0-d, expected at least one axis"),
+                )
             })?;
             match len {
                 None => len = Some(n),
                 Some(l) if l != n => {
                     return Err(value_error(
                         "DictDataset::new",
-                        format!("all arrays must have the same length: found {l} and {n} (key {k:?})"),
+                        format!(
+                            "all arrays must have the same length: found {l} and {n} (key {k:?})"
+                        ),
                     ))
                 }
                 _ => {}
             }
             if keys.iter().filter(|o| *o == k).count() > 1 {
-                return Err(value_error("DictDataset::new", format!("key {k:?} appears twice")));
+                return Err(value_error(
+                    "DictDataset::new",
+                    format!("key {k:?} appears twice"),
+                ));
             }
         }
-        let len = len.ok_or_else(|| value_error("DictDataset::new", "expected at least one array, found none"))?;
+        let len = len.ok_or_else(|| {
+            value_error(
+                "DictDataset::new",
+                "expected at least one array, found none",
+            )
+        })?;
         Ok(DictDataset { keys, arrays, len })
     }
 

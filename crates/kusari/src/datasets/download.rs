@@ -10,10 +10,18 @@ static ROOT_OVERRIDE: Mutex<Option<PathBuf>> = Mutex::new(None);
 /// `~/.local/share/kusari/dataset` (Chainer's is `~/.chainer/dataset`).
 /// Loaders read `<root>/mnist`, `<root>/fashion-mnist`, `<root>/cifar10`, ...
 pub fn dataset_root() -> PathBuf {
-    if let Some(p) = ROOT_OVERRIDE.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+    if let Some(p) = ROOT_OVERRIDE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+    {
         return p;
     }
-    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     if let Some(p) = env("KUSARI_DATASET_ROOT") {
         return p;
     }
@@ -21,7 +29,11 @@ pub fn dataset_root() -> PathBuf {
         return p.join("kusari").join("dataset");
     }
     match env("HOME") {
-        Some(home) => home.join(".local").join("share").join("kusari").join("dataset"),
+        Some(home) => home
+            .join(".local")
+            .join("share")
+            .join("kusari")
+            .join("dataset"),
         None => PathBuf::from(".kusari").join("dataset"),
     }
 }

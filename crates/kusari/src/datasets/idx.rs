@@ -17,7 +17,10 @@ const MAX_DIMS: usize = 8;
 /// into an array of the file's dtype and shape. Errors name the file.
 pub fn read_idx_file(path: &Path) -> Result<Array> {
     let file = std::fs::File::open(path).map_err(|e| {
-        value_error("read_idx_file", format!("cannot open {}: {e}", path.display()))
+        value_error(
+            "read_idx_file",
+            format!("cannot open {}: {e}", path.display()),
+        )
     })?;
     read_idx(std::io::BufReader::new(file), &path.display().to_string())
 }
@@ -71,7 +74,9 @@ fn read_plain(mut r: impl Read, name: &str) -> Result<Array> {
         t => {
             return Err(value_error(
                 "read_idx",
-                format!("{name}: unknown IDX element type 0x{t:02x} (expected 08, 09, 0b, 0c, 0d or 0e)"),
+                format!(
+                "{name}: unknown IDX element type 0x{t:02x} (expected 08, 09, 0b, 0c, 0d or 0e)"
+            ),
             ))
         }
     };

@@ -27,7 +27,11 @@ impl ImageDataset {
 
     /// Images listed one path per line in the text file `list` (Chainer's
     /// `ImageDataset(paths_file)`).
-    pub fn from_list_file(list: &Path, root: impl Into<PathBuf>, dtype: DType) -> Result<ImageDataset> {
+    pub fn from_list_file(
+        list: &Path,
+        root: impl Into<PathBuf>,
+        dtype: DType,
+    ) -> Result<ImageDataset> {
         let text = read_list(list)?;
         let paths = text
             .lines()
@@ -46,7 +50,10 @@ impl Dataset for ImageDataset {
 
     fn get(&self, i: usize) -> Result<Example> {
         check_index("ImageDataset::get", i, self.paths.len())?;
-        Ok(vec![read_image(&self.root.join(&self.paths[i]), self.dtype)?])
+        Ok(vec![read_image(
+            &self.root.join(&self.paths[i]),
+            self.dtype,
+        )?])
     }
 }
 
@@ -93,7 +100,11 @@ impl LabeledImageDataset {
             let bad = || {
                 value_error(
                     "LabeledImageDataset::from_list_file",
-                    format!("{} line {}: expected `path label`, found {line:?}", list.display(), k + 1),
+                    format!(
+                        "{} line {}: expected `path label`, found {line:?}",
+                        list.display(),
+                        k + 1
+                    ),
                 )
             };
             let (path, label) = line.rsplit_once(char::is_whitespace).ok_or_else(bad)?;
@@ -118,8 +129,12 @@ impl Dataset for LabeledImageDataset {
 }
 
 fn read_list(list: &Path) -> Result<String> {
-    std::fs::read_to_string(list)
-        .map_err(|e| value_error("ImageDataset", format!("cannot read {}: {e}", list.display())))
+    std::fs::read_to_string(list).map_err(|e| {
+        value_error(
+            "ImageDataset",
+            format!("cannot read {}: {e}", list.display()),
+        )
+    })
 }
 
 /// Decodes a PNG or JPEG file into a `(C, H, W)` array (C = 1 or 3).
@@ -128,7 +143,12 @@ fn read_image(path: &Path, dtype: DType) -> Result<Array> {
         .and_then(|r| r.with_guessed_format())
         .map_err(|e| value_error("read_image", format!("cannot open {}: {e}", path.display())))?
         .decode()
-        .map_err(|e| value_error("read_image", format!("cannot decode {}: {e}", path.display())))?;
+        .map_err(|e| {
+            value_error(
+                "read_image",
+                format!("cannot decode {}: {e}", path.display()),
+            )
+        })?;
     let (w, h) = (img.width() as usize, img.height() as usize);
     let (channels, hwc) = if img.color().has_color() {
         (3, img.into_rgb8().into_raw())

@@ -94,7 +94,10 @@ pub struct MnistData {
 /// # Ok::<(), kusari::Error>(())
 /// ```
 pub fn get_mnist(opts: &MnistOptions) -> Result<MnistData> {
-    let dir = opts.dir.clone().unwrap_or_else(|| dataset_root().join("mnist"));
+    let dir = opts
+        .dir
+        .clone()
+        .unwrap_or_else(|| dataset_root().join("mnist"));
     if FILES.iter().all(|f| dir.join(f).is_file()) {
         eprintln!("kusari: MNIST from {}", dir.display());
         return from_dir(&dir, opts);
@@ -154,18 +157,32 @@ fn build(arrays: Vec<Array>, opts: &MnistOptions, source: MnistSource) -> Result
     })
 }
 
-fn split(x: Array, y: Array, opts: &MnistOptions, xname: &str, yname: &str) -> Result<TupleDataset> {
+fn split(
+    x: Array,
+    y: Array,
+    opts: &MnistOptions,
+    xname: &str,
+    yname: &str,
+) -> Result<TupleDataset> {
     if x.ndim() != 3 || x.shape()[1..] != [28, 28] || x.dtype() != DType::U8 {
         return Err(value_error(
             "get_mnist",
-            format!("{xname}: expected uint8 images of shape (N, 28, 28), found {} {:?}", x.dtype(), x.shape()),
+            format!(
+                "{xname}: expected uint8 images of shape (N, 28, 28), found {} {:?}",
+                x.dtype(),
+                x.shape()
+            ),
         ));
     }
     let n = x.shape()[0];
     if y.ndim() != 1 || y.shape()[0] != n || y.dtype() != DType::U8 {
         return Err(value_error(
             "get_mnist",
-            format!("{yname}: expected {n} uint8 labels, found {} {:?}", y.dtype(), y.shape()),
+            format!(
+                "{yname}: expected {n} uint8 labels, found {} {:?}",
+                y.dtype(),
+                y.shape()
+            ),
         ));
     }
     let images = preprocess_images(&x, n, opts)?;
@@ -181,7 +198,9 @@ fn preprocess_images(x: &Array, n: usize, opts: &MnistOptions) -> Result<Array> 
         (1, _) => x.reshape_to(&[n, 784])?,
         (2, _) => x.reshape_to(&[n, 28, 28])?,
         (3, false) => x.reshape_to(&[n, 1, 28, 28])?,
-        (3, true) => x.reshape_to(&[n, 1, 28, 28])?.broadcast_to(&[n, 3, 28, 28])?,
+        (3, true) => x
+            .reshape_to(&[n, 1, 28, 28])?
+            .broadcast_to(&[n, 3, 28, 28])?,
         (d, _) => {
             return Err(value_error(
                 "get_mnist",

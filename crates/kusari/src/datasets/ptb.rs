@@ -67,7 +67,10 @@ pub fn get_ptb_words(dir: Option<&Path>) -> Result<PtbWords> {
                 vocab.get(w).copied().ok_or_else(|| {
                     value_error(
                         "get_ptb_words",
-                        format!("{}: word {w:?} is not in the training vocabulary", path.display()),
+                        format!(
+                            "{}: word {w:?} is not in the training vocabulary",
+                            path.display()
+                        ),
                     )
                 })
             })

@@ -38,13 +38,20 @@ impl SubDataset {
             if o.len() != dataset.len() {
                 return Err(value_error(
                     "SubDataset::new",
-                    format!("order has {} entries, the dataset {}", o.len(), dataset.len()),
+                    format!(
+                        "order has {} entries, the dataset {}",
+                        o.len(),
+                        dataset.len()
+                    ),
                 ));
             }
             if let Some(bad) = o.iter().find(|&&k| k >= dataset.len()) {
                 return Err(value_error(
                     "SubDataset::new",
-                    format!("order holds index {bad}, past the dataset's {} examples", dataset.len()),
+                    format!(
+                        "order holds index {bad}, past the dataset's {} examples",
+                        dataset.len()
+                    ),
                 ));
             }
         }
@@ -145,7 +152,11 @@ pub fn split_dataset_n(
 }
 
 /// [`split_dataset_n`] through a random permutation drawn from `seed`.
-pub fn split_dataset_n_random(dataset: Arc<dyn Dataset>, n: usize, seed: u64) -> Result<Vec<SubDataset>> {
+pub fn split_dataset_n_random(
+    dataset: Arc<dyn Dataset>,
+    n: usize,
+    seed: u64,
+) -> Result<Vec<SubDataset>> {
     let order = seeded_order(dataset.len(), seed)?;
     split_dataset_n(dataset, n, Some(order))
 }
@@ -159,7 +170,10 @@ pub fn get_cross_validation_datasets(
     order: Option<Vec<usize>>,
 ) -> Result<Vec<(SubDataset, SubDataset)>> {
     if n_folds == 0 {
-        return Err(value_error("get_cross_validation_datasets", "expected n_folds >= 1, found 0"));
+        return Err(value_error(
+            "get_cross_validation_datasets",
+            "expected n_folds >= 1, found 0",
+        ));
     }
     let whole = dataset.len();
     let mut order: Vec<usize> = order.unwrap_or_else(|| (0..whole).collect());
@@ -173,7 +187,11 @@ pub fn get_cross_validation_datasets(
     let test_sizes: Vec<usize> = (0..n_folds).map(|i| borders[i + 1] - borders[i]).collect();
     let mut splits = Vec::with_capacity(n_folds);
     for &test_size in test_sizes.iter().rev() {
-        splits.push(split_dataset(dataset.clone(), whole - test_size, Some(order.clone()))?);
+        splits.push(split_dataset(
+            dataset.clone(),
+            whole - test_size,
+            Some(order.clone()),
+        )?);
         // Rotating the order by the test size makes the next fold test the
         // examples just before this one's test part, as Chainer does.
         order.rotate_right(test_size);

@@ -26,7 +26,9 @@ impl<D: Dataset, F: Fn(Example) -> Result<Example> + Send + Sync> TransformDatas
     }
 }
 
-impl<D: Dataset, F: Fn(Example) -> Result<Example> + Send + Sync> Dataset for TransformDataset<D, F> {
+impl<D: Dataset, F: Fn(Example) -> Result<Example> + Send + Sync> Dataset
+    for TransformDataset<D, F>
+{
     fn len(&self) -> usize {
         self.dataset.len()
     }

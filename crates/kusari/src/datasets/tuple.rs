@@ -24,9 +24,12 @@ pub struct TupleDataset {
 impl TupleDataset {
     /// Zips `arrays`; they must all have at least one axis and the same length.
     pub fn new(arrays: Vec<Array>) -> Result<TupleDataset> {
-        let first = arrays
-            .first()
-            .ok_or_else(|| value_error("TupleDataset::new", "expected at least one array, found none"))?;
+        let first = arrays.first().ok_or_else(|| {
+            value_error(
+                "TupleDataset::new",
+                "expected at least one array, found none",
+            )
+        })?;
         let len = first_len(first)?;
         for (k, a) in arrays.iter().enumerate() {
             let n = first_len(a)?;

@@ -19,7 +19,11 @@ use crate::datasets::Example;
 /// assert!(concat_examples(&batch, None, None).is_err()); // shapes differ, no padding
 /// # Ok::<(), kusari::Error>(())
 /// ```
-pub fn concat_examples(batch: &[Example], device: Option<Device>, padding: Option<f64>) -> Result<Vec<Array>> {
+pub fn concat_examples(
+    batch: &[Example],
+    device: Option<Device>,
+    padding: Option<f64>,
+) -> Result<Vec<Array>> {
     let first = batch.first().ok_or_else(|| Error::Value {
         op: "concat_examples",
         message: "batch is empty".into(),

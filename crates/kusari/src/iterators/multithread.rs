@@ -40,7 +40,9 @@ impl MultithreadIterator {
         if batch_size == 0 || n_threads == 0 {
             return Err(Error::Value {
                 op: "MultithreadIterator::new",
-                message: format!("batch_size and n_threads must be positive, found {batch_size} and {n_threads}"),
+                message: format!(
+                    "batch_size and n_threads must be positive, found {batch_size} and {n_threads}"
+                ),
             });
         }
         let len = dataset.len();
@@ -84,7 +86,11 @@ impl DatasetIterator for MultithreadIterator {
         if self.pending.get_mut().is_none() {
             self.prefetch()?;
         }
-        let (next, fetch) = self.pending.get_mut().take().expect("prefetch just filled it");
+        let (next, fetch) = self
+            .pending
+            .get_mut()
+            .take()
+            .expect("prefetch just filled it");
         let Some(workers) = fetch else {
             *self.state.get_mut() = next;
             return Ok(None);

@@ -124,7 +124,10 @@ impl State {
         s.scalar("epoch", &mut epoch)?;
         s.scalar("is_new_epoch", &mut is_new_epoch)?;
         let mut order = match &self.order {
-            Some(o) => Some(Array::from_vec(o.iter().map(|&v| v as i64).collect::<Vec<_>>(), &[o.len()])?),
+            Some(o) => Some(Array::from_vec(
+                o.iter().map(|&v| v as i64).collect::<Vec<_>>(),
+                &[o.len()],
+            )?),
             None => None,
         };
         s.any_array("order", &mut order)?;
@@ -132,7 +135,12 @@ impl State {
         let mut rng = match &self.rng {
             Some(r) => {
                 let st = r.state();
-                let words: Vec<i64> = st.key.iter().chain(&st.counter).map(|&w| w as i64).collect();
+                let words: Vec<i64> = st
+                    .key
+                    .iter()
+                    .chain(&st.counter)
+                    .map(|&w| w as i64)
+                    .collect();
                 Some(Array::from_vec(words, &[6])?)
             }
             None => None,
@@ -141,7 +149,10 @@ impl State {
         if !s.writes_targets() {
             return Ok(());
         }
-        let bad = |message: String| Error::Value { op: "iterator load", message };
+        let bad = |message: String| Error::Value {
+            op: "iterator load",
+            message,
+        };
         if position < 0 || position as usize > len || epoch < 0 {
             return Err(bad(format!(
                 "current_position {position} / epoch {epoch} do not fit a dataset of {len} examples"
@@ -152,7 +163,11 @@ impl State {
                 let v = a.astype(DType::I64)?.to_vec::<i64>()?;
                 let mut seen = vec![false; len];
                 let ok = v.len() == len
-                    && v.iter().all(|&k| k >= 0 && (k as usize) < len && !std::mem::replace(&mut seen[k as usize], true));
+                    && v.iter().all(|&k| {
+                        k >= 0
+                            && (k as usize) < len
+                            && !std::mem::replace(&mut seen[k as usize], true)
+                    });
                 if !ok {
                     return Err(bad(format!("order is not a permutation of 0..{len}")));
                 }
@@ -174,7 +189,9 @@ impl State {
             None => None,
         };
         if order.is_some() != self.order.is_some() {
-            return Err(bad("the saved iterator and this one differ in shuffling".into()));
+            return Err(bad(
+                "the saved iterator and this one differ in shuffling".into()
+            ));
         }
         self.position = position as usize;
         self.epoch = epoch as u64;
