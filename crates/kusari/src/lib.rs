@@ -32,6 +32,7 @@ mod link;
 mod parameter;
 pub mod reporter;
 pub mod serializers;
+pub mod training;
 mod variable;
 mod variable_ops;
 
