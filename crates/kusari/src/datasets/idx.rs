@@ -71,12 +71,14 @@ fn read_plain(mut r: impl Read, name: &str) -> Result<Array> {
         0x0C => DType::I32,
         0x0D => DType::F32,
         0x0E => DType::F64,
-        t => return Err(value_error(
-            "read_idx",
-            format!(
+        t => {
+            return Err(value_error(
+                "read_idx",
+                format!(
                 "{name}: unknown IDX element type 0x{t:02x} (expected 08, 09, 0b, 0c, 0d or 0e)"
             ),
-        )),
+            ))
+        }
     };
     let ndim = magic[3] as usize;
     if ndim == 0 || ndim > MAX_DIMS {
