@@ -19,8 +19,8 @@ struct Last {
 /// A classifier: a predictor, a loss of its output against the labels and
 /// an accuracy (Chainer's `L.Classifier`). Its forward returns the loss and
 /// keeps the prediction, the loss and the accuracy of the last call
-/// ([`Classifier::last_loss`], ...) — Chainer reports `loss` and `accuracy`
-/// to the reporter; a reporter hooks in through these.
+/// ([`Classifier::last_loss`], ...), and reports `loss` and `accuracy` to
+/// the current reporter as Chainer does (`main/loss` under a trainer).
 ///
 /// ```
 /// use kusari::{array::{array, Array, DType}, links::{Classifier, Linear}, Link, Variable};
@@ -82,9 +82,11 @@ impl<P: Forward> Classifier<P> {
         self.last.borrow_mut().y = Some(y.clone());
         let loss = (self.lossfun)(&y, t)?;
         self.last.borrow_mut().loss = Some(loss.clone());
+        crate::reporter::report_variable("loss", &loss, Some(self))?;
         if self.compute_accuracy {
             if let Some(acc) = &self.accfun {
                 let a = acc(&y, t)?;
+                crate::reporter::report_variable("accuracy", &a, Some(self))?;
                 self.last.borrow_mut().accuracy = Some(a);
             }
         }
