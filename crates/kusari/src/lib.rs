@@ -27,6 +27,8 @@ mod function_node;
 pub mod functions;
 pub mod gradient_check;
 mod link;
+pub mod optimizer_hooks;
+pub mod optimizers;
 mod parameter;
 pub mod serializers;
 mod variable;
