@@ -183,7 +183,11 @@ impl OptimizerHook for GradientClipping {
         let mut sqnorm = 0.0f64;
         for hp in params {
             if let Some(g) = hp.param.grad() {
-                sqnorm += g.square()?.sum(None, false)?.astype(DType::F64)?.item::<f64>()?;
+                sqnorm += g
+                    .square()?
+                    .sum(None, false)?
+                    .astype(DType::F64)?
+                    .item::<f64>()?;
             }
         }
         let rate = self.threshold / sqnorm.sqrt();

@@ -105,7 +105,12 @@ fn every_optimizer_and_hook_matches_chainer_step_by_step() {
             w: Parameter::new("W", array(&c["init"]["W"])),
             b: Parameter::new("b", array(&c["init"]["b"])),
         };
-        let (a, ab, cw, cb) = (array(&c["a"]), array(&c["ab"]), array(&c["c"]), array(&c["cb"]));
+        let (a, ab, cw, cb) = (
+            array(&c["a"]),
+            array(&c["ab"]),
+            array(&c["c"]),
+            array(&c["cb"]),
+        );
         let mut opt = optimizer(c["optimizer"].as_str().unwrap(), &c["kwargs"]);
         opt.setup(&model).unwrap();
         let post = c["timing"] == "post";
@@ -115,8 +120,12 @@ fn every_optimizer_and_hook_matches_chainer_step_by_step() {
         }
         for (i, step) in c["steps"].as_array().unwrap().iter().enumerate() {
             model.cleargrads();
-            let gw = a.multiply(&model.w.array().unwrap().subtract(&cw).unwrap()).unwrap();
-            let gb = ab.multiply(&model.b.array().unwrap().subtract(&cb).unwrap()).unwrap();
+            let gw = a
+                .multiply(&model.w.array().unwrap().subtract(&cw).unwrap())
+                .unwrap();
+            let gb = ab
+                .multiply(&model.b.array().unwrap().subtract(&cb).unwrap())
+                .unwrap();
             model.w.set_grad(Some(gw)).unwrap();
             model.b.set_grad(Some(gb)).unwrap();
             opt.update().unwrap();
@@ -133,7 +142,13 @@ fn every_optimizer_and_hook_matches_chainer_step_by_step() {
             "{case}: state keys"
         );
         for (k, v) in expected {
-            assert_close(&format!("{case}: state {k}"), saved.get(k).unwrap(), &array(v), 1e-6, 1e-5);
+            assert_close(
+                &format!("{case}: state {k}"),
+                saved.get(k).unwrap(),
+                &array(v),
+                1e-6,
+                1e-5,
+            );
         }
     }
 }
@@ -168,13 +183,29 @@ fn updates_run_in_place_and_large_parameters_match_small_ones() {
         let (mut ob, mut os) = (make(), make());
         ob.setup(&big).unwrap();
         os.setup(&small).unwrap();
-        let ptr = big.w.var().unwrap().data().as_slice::<f32>().unwrap().as_ptr();
+        let ptr = big
+            .w
+            .var()
+            .unwrap()
+            .data()
+            .as_slice::<f32>()
+            .unwrap()
+            .as_ptr();
         for _ in 0..3 {
             set_grads(&big);
             set_grads(&small);
             ob.update().unwrap();
             os.update().unwrap();
-            assert_eq!(big.w.var().unwrap().data().as_slice::<f32>().unwrap().as_ptr(), ptr);
+            assert_eq!(
+                big.w
+                    .var()
+                    .unwrap()
+                    .data()
+                    .as_slice::<f32>()
+                    .unwrap()
+                    .as_ptr(),
+                ptr
+            );
         }
         let b = big.w.array().unwrap().to_vec::<f32>().unwrap();
         let s = small.w.array().unwrap().to_vec::<f32>().unwrap();
@@ -210,9 +241,14 @@ fn float64_and_float16_parameters_are_updated() {
     };
     let mut opt = SGD::new();
     opt.setup(&ints).unwrap();
-    ints.w.set_grad(Some(Array::ones(&[2], DType::I32).unwrap())).unwrap();
+    ints.w
+        .set_grad(Some(Array::ones(&[2], DType::I32).unwrap()))
+        .unwrap();
     let e = opt.update().unwrap_err().to_string();
-    assert!(e.contains("parameter /W is int32: only floating-point"), "{e}");
+    assert!(
+        e.contains("parameter /W is int32: only floating-point"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -222,7 +258,10 @@ fn state_saves_with_chainers_keys_and_training_resumes_identically() {
     oa.setup(&a).unwrap();
     let before = StateDict::save(&oa).unwrap();
     // Before the first update only the counters exist (Chainer writes no state yet).
-    assert_eq!(before.keys().collect::<Vec<_>>(), ["W/t", "b/t", "epoch", "t"]);
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        ["W/t", "b/t", "epoch", "t"]
+    );
     for _ in 0..3 {
         set_grads(&a);
         oa.update().unwrap();
@@ -256,7 +295,10 @@ fn state_saves_with_chainers_keys_and_training_resumes_identically() {
     // A wrong state shape is refused before anything changes.
     let mut bad = saved.clone();
     bad.insert("W/m", Array::zeros(&[4], DType::F32).unwrap());
-    let e = bad.load_into(&ob, &LoadOptions::default()).unwrap_err().to_string();
+    let e = bad
+        .load_into(&ob, &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("W/m"), "{e}");
     assert_eq!(ob.t(), 5);
 }
@@ -271,15 +313,20 @@ fn frozen_and_lazy_parameters_are_skipped() {
     let mut opt = MomentumSGD::new();
     opt.setup(&m).unwrap();
     m.b.set_update_enabled(false);
-    m.b.set_grad(Some(Array::ones(&[3], DType::F32).unwrap())).unwrap();
+    m.b.set_grad(Some(Array::ones(&[3], DType::F32).unwrap()))
+        .unwrap();
     opt.update().unwrap();
     assert_eq!(m.b.array().unwrap().to_vec::<f32>().unwrap(), vec![1.0; 3]);
     assert!(opt.state("/b").is_none() && opt.state("/W").is_none());
     // The lazy parameter gets its data later and is then updated.
     lazy.initialize(&[2]).unwrap();
-    lazy.set_grad(Some(Array::ones(&[2], DType::F32).unwrap())).unwrap();
+    lazy.set_grad(Some(Array::ones(&[2], DType::F32).unwrap()))
+        .unwrap();
     opt.update().unwrap();
-    assert_eq!(lazy.array().unwrap().to_vec::<f32>().unwrap(), vec![0.99; 2]);
+    assert_eq!(
+        lazy.array().unwrap().to_vec::<f32>().unwrap(),
+        vec![0.99; 2]
+    );
     let saved = StateDict::save(&opt).unwrap();
     // Rule counters: W counted both steps (Chainer counts uninitialized ones), b none.
     assert_eq!(saved.get("W/t").unwrap().item::<i64>().unwrap(), 2);
@@ -312,7 +359,10 @@ fn hyperparameters_by_name() {
     assert!((opt.hyperparam("lr").unwrap() - alpha_t).abs() < 1e-15);
     let mut sgd = MomentumSGD::new();
     sgd.set_hyperparam("lr", 0.5).unwrap();
-    assert_eq!((sgd.rule().lr, sgd.hyperparam("momentum")), (0.5, Some(0.9)));
+    assert_eq!(
+        (sgd.rule().lr, sgd.hyperparam("momentum")),
+        (0.5, Some(0.9))
+    );
     assert_eq!(sgd.hyperparam("alpha"), None);
 }
 
@@ -320,7 +370,10 @@ fn hyperparameters_by_name() {
 fn hooks_register_by_name_and_noise_is_seeded() {
     let mut opt = SGD::new();
     opt.add_hook(Box::new(WeightDecay::new(0.1))).unwrap();
-    let e = opt.add_hook(Box::new(WeightDecay::new(0.2))).unwrap_err().to_string();
+    let e = opt
+        .add_hook(Box::new(WeightDecay::new(0.2)))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("\"WeightDecay\" is already registered"), "{e}");
     opt.remove_hook("WeightDecay").unwrap();
     assert!(opt.remove_hook("WeightDecay").is_err());
@@ -330,8 +383,10 @@ fn hooks_register_by_name_and_noise_is_seeded() {
         let mut opt = SGD::new();
         opt.set_hyperparam("lr", 1.0).unwrap();
         opt.setup(&m).unwrap();
-        opt.add_hook(Box::new(GradientNoise::new(1.0, seed))).unwrap();
-        m.w.set_grad(Some(Array::zeros(&[1000], DType::F32).unwrap())).unwrap();
+        opt.add_hook(Box::new(GradientNoise::new(1.0, seed)))
+            .unwrap();
+        m.w.set_grad(Some(Array::zeros(&[1000], DType::F32).unwrap()))
+            .unwrap();
         opt.update().unwrap();
         m.w.array().unwrap().to_vec::<f32>().unwrap()
     };

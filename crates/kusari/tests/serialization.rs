@@ -103,7 +103,13 @@ fn chainer_model_and_adam_files_load_compressed_and_stored() {
         let expected = fx["model_stored"].as_object().unwrap();
         assert_eq!(saved.len(), expected.len());
         for (k, v) in expected {
-            assert_close(&format!("{tag} {k}"), saved.get(k).unwrap(), &array(v), 0.0, 0.0);
+            assert_close(
+                &format!("{tag} {k}"),
+                saved.get(k).unwrap(),
+                &array(v),
+                0.0,
+                0.0,
+            );
         }
         let mut opt = Adam::new();
         opt.setup(&m).unwrap();
@@ -111,7 +117,13 @@ fn chainer_model_and_adam_files_load_compressed_and_stored() {
         assert_eq!(opt.t(), 2);
         let state = StateDict::save(&opt).unwrap();
         for (k, v) in fx["adam_stored"].as_object().unwrap() {
-            assert_close(&format!("{tag} {k}"), state.get(k).unwrap(), &array(v), 0.0, 0.0);
+            assert_close(
+                &format!("{tag} {k}"),
+                state.get(k).unwrap(),
+                &array(v),
+                0.0,
+                0.0,
+            );
         }
         // The loaded state is used: one more step runs from it.
         for p in m.params() {
@@ -133,7 +145,10 @@ fn kusari_files_round_trip_compressed_and_stored() {
         let b = net();
         load_npz(&path, &b).unwrap();
         assert_eq!(w1(&a), w1(&b));
-        assert_eq!(b.bn.n.get().item::<i64>().unwrap(), a.bn.n.get().item::<i64>().unwrap());
+        assert_eq!(
+            b.bn.n.get().item::<i64>().unwrap(),
+            a.bn.n.get().item::<i64>().unwrap()
+        );
         let st = dir.join("m.safetensors");
         save_safetensors(&st, &a).unwrap();
         let c = net();
@@ -142,8 +157,26 @@ fn kusari_files_round_trip_compressed_and_stored() {
     }
     // Every dtype survives.
     let mut d = StateDict::new();
-    for dt in [DType::Bool, DType::U8, DType::I8, DType::I16, DType::I32, DType::I64, DType::F16, DType::F32, DType::F64] {
-        d.insert(format!("x/{dt}"), Array::arange(6).unwrap().reshape(&[2, 3]).unwrap().astype(dt).unwrap());
+    for dt in [
+        DType::Bool,
+        DType::U8,
+        DType::I8,
+        DType::I16,
+        DType::I32,
+        DType::I64,
+        DType::F16,
+        DType::F32,
+        DType::F64,
+    ] {
+        d.insert(
+            format!("x/{dt}"),
+            Array::arange(6)
+                .unwrap()
+                .reshape(&[2, 3])
+                .unwrap()
+                .astype(dt)
+                .unwrap(),
+        );
     }
     let path = dir.join("all.npz");
     write_npz(&path, &d, true).unwrap();
@@ -151,14 +184,21 @@ fn kusari_files_round_trip_compressed_and_stored() {
     for (k, v) in d.iter() {
         assert_close(k, back.get(k).unwrap(), v, 0.0, 0.0);
     }
-    let e = write_npz(dir.join("bf.npz"), &{
-        let mut d = StateDict::new();
-        d.insert("w", Array::zeros(&[1], DType::BF16).unwrap());
-        d
-    }, false)
+    let e = write_npz(
+        dir.join("bf.npz"),
+        &{
+            let mut d = StateDict::new();
+            d.insert("w", Array::zeros(&[1], DType::BF16).unwrap());
+            d
+        },
+        false,
+    )
     .unwrap_err()
     .to_string();
-    assert!(e.contains("key \"w\"") && e.contains("bfloat16 has no NumPy dtype"), "{e}");
+    assert!(
+        e.contains("key \"w\"") && e.contains("bfloat16 has no NumPy dtype"),
+        "{e}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -177,13 +217,27 @@ fn object_arrays_are_refused_strictly_and_skipped_otherwise() {
         })
     };
     let m = lazy();
-    let e = load_npz(chainer_file("lazy.npz"), &m).unwrap_err().to_string();
-    assert!(e.contains("lazy.npz") && e.contains("key \"l1/W\" is an object array"), "{e}");
-    assert_eq!(m.0.b.array().unwrap().to_vec::<f32>().unwrap(), vec![7.0; 2]);
-    let loose = LoadOptions { strict: false, ..Default::default() };
+    let e = load_npz(chainer_file("lazy.npz"), &m)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("lazy.npz") && e.contains("key \"l1/W\" is an object array"),
+        "{e}"
+    );
+    assert_eq!(
+        m.0.b.array().unwrap().to_vec::<f32>().unwrap(),
+        vec![7.0; 2]
+    );
+    let loose = LoadOptions {
+        strict: false,
+        ..Default::default()
+    };
     load_npz_with(chainer_file("lazy.npz"), &m, &loose).unwrap();
     assert!(!m.0.w.is_initialized());
-    assert_eq!(m.0.b.array().unwrap().to_vec::<f32>().unwrap(), vec![0.0; 2]);
+    assert_eq!(
+        m.0.b.array().unwrap().to_vec::<f32>().unwrap(),
+        vec![0.0; 2]
+    );
     let c = read_npz_with(chainer_file("lazy.npz"), false).unwrap();
     assert_eq!(c.skipped_object_keys, ["l1/W"]);
 }
@@ -192,8 +246,12 @@ fn object_arrays_are_refused_strictly_and_skipped_otherwise() {
 fn raw_npz(path: &Path, members: &[(&str, Vec<u8>)]) {
     let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
     for (name, bytes) in members {
-        z.start_file(*name, zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored))
-            .unwrap();
+        z.start_file(
+            *name,
+            zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored),
+        )
+        .unwrap();
         z.write_all(bytes).unwrap();
     }
     z.finish().unwrap();
@@ -232,12 +290,20 @@ fn corrupt_and_hostile_files_fail_cleanly() {
     let mut flipped = good.clone();
     let name = flipped.windows(8).position(|w| w == b"l1/W.npy").unwrap();
     // 128 bytes of .npy header, then the data of l1/W.
-    let at = name + flipped[name..].windows(6).position(|w| w == b"\x93NUMPY").unwrap() + 132;
+    let at = name
+        + flipped[name..]
+            .windows(6)
+            .position(|w| w == b"\x93NUMPY")
+            .unwrap()
+        + 132;
     flipped[at] ^= 0xff;
     let p = dir.join("crc.npz");
     std::fs::write(&p, &flipped).unwrap();
     let e = load_npz(&p, &target).unwrap_err().to_string();
-    assert!(e.to_lowercase().contains("checksum") || e.contains("corrupt"), "{e}");
+    assert!(
+        e.to_lowercase().contains("checksum") || e.contains("corrupt"),
+        "{e}"
+    );
 
     // Wrong dtype, wrong shape, missing keys.
     let full = StateDict::save(&{
@@ -250,21 +316,33 @@ fn corrupt_and_hostile_files_fail_cleanly() {
     d.insert("l2/W", Array::zeros(&[2, 4], DType::I32).unwrap());
     let p = dir.join("dtype.npz");
     write_npz(&p, &d, false).unwrap();
-    check(&p, &["key \"l2/W\"", "expected dtype float32, the file has int32"]);
+    check(
+        &p,
+        &["key \"l2/W\"", "expected dtype float32, the file has int32"],
+    );
     let mut d = full.clone();
     d.insert("l2/W", zeros(&[4, 2]));
     let p = dir.join("shape.npz");
     write_npz(&p, &d, true).unwrap();
-    check(&p, &["key \"l2/W\"", "expected shape [2, 4], the file has [4, 2]"]);
+    check(
+        &p,
+        &["key \"l2/W\"", "expected shape [2, 4], the file has [4, 2]"],
+    );
     let mut d = full.clone();
     d.remove("l1/b");
     let p = dir.join("missing_key.npz");
     write_npz(&p, &d, false).unwrap();
     check(&p, &["key \"l1/b\" is not in the file"]);
-    let loose = LoadOptions { strict: false, ..Default::default() };
+    let loose = LoadOptions {
+        strict: false,
+        ..Default::default()
+    };
     load_npz_with(&p, &target, &loose).unwrap();
     assert_ne!(w1(&target), vec![0.0; 12]);
-    assert_eq!(target.l1.b.array().unwrap().to_vec::<f32>().unwrap(), vec![0.0; 4]);
+    assert_eq!(
+        target.l1.b.array().unwrap().to_vec::<f32>().unwrap(),
+        vec![0.0; 4]
+    );
     let target = net();
 
     // Headers that lie about their size never allocate what they claim.
@@ -272,13 +350,37 @@ fn corrupt_and_hostile_files_fail_cleanly() {
     raw_npz(&huge, &[("w.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1099511627776, 1099511627776), }", &[0; 16]))]);
     let e = read_npz(&huge).unwrap_err().to_string();
     assert!(e.contains("key \"w\"") && e.contains("overflows"), "{e}");
-    raw_npz(&huge, &[("w.npy", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000,), }", &[0; 16]))]);
+    raw_npz(
+        &huge,
+        &[(
+            "w.npy",
+            npy(
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000,), }",
+                &[0; 16],
+            ),
+        )],
+    );
     let e = read_npz(&huge).unwrap_err().to_string();
-    assert!(e.contains("needs 8000000000000 data bytes, the member has 16"), "{e}");
+    assert!(
+        e.contains("needs 8000000000000 data bytes, the member has 16"),
+        "{e}"
+    );
     for (header, data, why) in [
-        ("{'descr': '<c8', 'fortran_order': False, 'shape': (2,), }", vec![0u8; 16], "unsupported dtype \"<c8\""),
-        ("{'descr': '<f4', 'fortran_order': False, 'shape': (2,) ", vec![0u8; 8], "bad header"),
-        ("{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }", vec![0u8; 8], "needs 12 data bytes"),
+        (
+            "{'descr': '<c8', 'fortran_order': False, 'shape': (2,), }",
+            vec![0u8; 16],
+            "unsupported dtype \"<c8\"",
+        ),
+        (
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (2,) ",
+            vec![0u8; 8],
+            "bad header",
+        ),
+        (
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }",
+            vec![0u8; 8],
+            "needs 12 data bytes",
+        ),
     ] {
         raw_npz(&huge, &[("w.npy", npy(header, &data))]);
         let e = read_npz(&huge).unwrap_err().to_string();
@@ -306,7 +408,10 @@ fn a_failed_save_leaves_the_previous_file_intact() {
         fn serialize(&self, s: &mut Serializer<'_>) -> kusari::Result<()> {
             let mut a = zeros(&[3]);
             s.array("first", &mut a)?;
-            Err(kusari::Error::Value { op: "test", message: "serialization failed mid-way".into() })
+            Err(kusari::Error::Value {
+                op: "test",
+                message: "serialization failed mid-way".into(),
+            })
         }
     }
     let dir = tmpdir("atomic");
@@ -315,7 +420,10 @@ fn a_failed_save_leaves_the_previous_file_intact() {
     load_npz(chainer_file("model_stored.npz"), &m).unwrap();
     save_npz(&path, &m, true).unwrap();
     let before = std::fs::read(&path).unwrap();
-    assert!(save_npz(&path, &FailsHalfway, true).unwrap_err().to_string().contains("mid-way"));
+    assert!(save_npz(&path, &FailsHalfway, true)
+        .unwrap_err()
+        .to_string()
+        .contains("mid-way"));
     // A failure while writing the archive (a dtype npz cannot hold, found
     // after other members were written) also keeps the old file.
     let mut d = StateDict::save(&m).unwrap();
@@ -325,10 +433,15 @@ fn a_failed_save_leaves_the_previous_file_intact() {
     save_safetensors(&st, &m).unwrap();
     assert!(save_safetensors(&st, &FailsHalfway).is_err());
     assert_eq!(std::fs::read(&path).unwrap(), before);
-    let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names.len(), 2, "temporary files left behind: {names:?}");
     // Writing into a folder that does not exist is an error naming it.
-    let e = save_npz(dir.join("no/such/dir/m.npz"), &m, false).unwrap_err().to_string();
+    let e = save_npz(dir.join("no/such/dir/m.npz"), &m, false)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("no/such/dir"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -262,7 +262,11 @@ impl UpdateRule for MSVAGRule {
         let fix = T::of(1.0 - bp);
         let (one_minus_rho, rho) = (T::of(1.0 - rho), T::of(rho));
         let (zero, one) = (T::of(0.0), T::of(1.0));
-        let (eta, lr, wd) = (T::of(self.eta), T::of(self.lr), T::of(self.weight_decay_rate));
+        let (eta, lr, wd) = (
+            T::of(self.eta),
+            T::of(self.lr),
+            T::of(self.weight_decay_rate),
+        );
         let (m, v) = s.split_at_mut(1);
         let (m, v) = (&mut *m[0], &mut *v[0]);
         let n = p.len();
@@ -275,7 +279,11 @@ impl UpdateRule for MSVAGRule {
             let mt2 = mt * mt;
             let sv = (vt - mt2) / one_minus_rho;
             let f = mt2 / (mt2 + rho * sv);
-            let factor = if f.is_nan() { zero } else { f.maximum(zero).minimum(one) };
+            let factor = if f.is_nan() {
+                zero
+            } else {
+                f.maximum(zero).minimum(one)
+            };
             p[i] -= eta * (lr * mt * factor + wd * p[i]);
         }
     }

@@ -478,7 +478,10 @@ fn run_step<T: Real + crate::array::Element, R: UpdateRule>(
 ) -> Result<()> {
     rule.check::<T>(ctx)?;
     let grad_c;
-    let grad = if grad.dtype() != <T as Real>::DTYPE || !grad.is_c_contiguous() || grad.shape() != param.shape() {
+    let grad = if grad.dtype() != <T as Real>::DTYPE
+        || !grad.is_c_contiguous()
+        || grad.shape() != param.shape()
+    {
         if grad.shape() != param.shape() {
             return Err(Error::Shape {
                 op: "Optimizer::update",
@@ -494,13 +497,18 @@ fn run_step<T: Real + crate::array::Element, R: UpdateRule>(
     } else {
         grad
     };
-    let g = grad.as_slice::<T>().expect("contiguous gradient of the parameter's dtype");
+    let g = grad
+        .as_slice::<T>()
+        .expect("contiguous gradient of the parameter's dtype");
     let p = param
         .as_slice_mut::<T>()
         .expect("contiguous parameter of its own dtype");
     let mut s: Vec<&mut [T]> = state
         .iter_mut()
-        .map(|a| a.as_slice_mut::<T>().expect("state converted to the parameter's dtype"))
+        .map(|a| {
+            a.as_slice_mut::<T>()
+                .expect("state converted to the parameter's dtype")
+        })
         .collect();
     if p.len() < PARALLEL_MIN {
         rule.step(ctx, p, g, &mut s);
@@ -663,7 +671,10 @@ fn serialize_counter(s: &mut Serializer<'_>, key: &str, c: &Cell<u64>) -> Result
     if s.writes_targets() {
         c.set(u64::try_from(v).map_err(|_| Error::Value {
             op: "load",
-            message: format!("key {:?}: a step counter cannot be negative, found {v}", s.key(key)),
+            message: format!(
+                "key {:?}: a step counter cannot be negative, found {v}",
+                s.key(key)
+            ),
         })?);
     }
     Ok(())
@@ -688,4 +699,3 @@ pub(crate) fn as_bool(optimizer: &str, name: &str, value: f64) -> Result<bool> {
         })
     }
 }
-

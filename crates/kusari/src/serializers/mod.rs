@@ -18,8 +18,7 @@ pub use npz::{
     write_npz, write_npz_to, NpzContents,
 };
 pub use safetensors::{
-    load_safetensors, load_safetensors_with, read_safetensors, save_safetensors,
-    write_safetensors,
+    load_safetensors, load_safetensors_with, read_safetensors, save_safetensors, write_safetensors,
 };
 
 use crate::array::{Array, DType, Element, Error, Result};

@@ -100,9 +100,9 @@ pub fn read_npz_with(path: impl AsRef<Path>, strict: bool) -> Result<NpzContents
 
 fn inner_message(e: &Error) -> String {
     match e {
-        Error::Value { message, .. } | Error::Shape { message, .. } | Error::DType { message, .. } => {
-            message.clone()
-        }
+        Error::Value { message, .. }
+        | Error::Shape { message, .. }
+        | Error::DType { message, .. } => message.clone(),
         other => other.to_string(),
     }
 }
@@ -196,7 +196,11 @@ fn parse_descr(descr: &str) -> std::result::Result<Option<(DType, Endian)>, Stri
             '<' => Endian::Little,
             '>' => Endian::Big,
             '=' => native(),
-            _ => return Err(format!("dtype {descr:?}: '|' byte order on a multi-byte type")),
+            _ => {
+                return Err(format!(
+                    "dtype {descr:?}: '|' byte order on a multi-byte type"
+                ))
+            }
         }
     };
     Ok(Some((dtype, endian)))
@@ -229,7 +233,9 @@ fn read_npy(r: &mut impl Read, declared: u64) -> std::result::Result<Npy, String
         .map_err(|e| format!("truncated .npy header length: {e}"))?;
     let hlen = u32::from_le_bytes(lb) as usize;
     if hlen > MAX_HEADER {
-        return Err(format!("header of {hlen} bytes exceeds the limit of {MAX_HEADER}"));
+        return Err(format!(
+            "header of {hlen} bytes exceeds the limit of {MAX_HEADER}"
+        ));
     }
     let prefix = 8 + len_bytes + hlen;
     if (prefix as u64) > declared {
@@ -453,7 +459,11 @@ impl Lexer<'_> {
 }
 
 fn descr_of(dtype: DType) -> Result<String> {
-    let order = if cfg!(target_endian = "little") { '<' } else { '>' };
+    let order = if cfg!(target_endian = "little") {
+        '<'
+    } else {
+        '>'
+    };
     Ok(match dtype {
         DType::Bool => "|b1".into(),
         DType::U8 => "|u1".into(),
@@ -467,8 +477,7 @@ fn descr_of(dtype: DType) -> Result<String> {
         DType::BF16 => {
             return Err(Error::DType {
                 op: "save_npz",
-                message: "bfloat16 has no NumPy dtype; convert the array to float32 first"
-                    .into(),
+                message: "bfloat16 has no NumPy dtype; convert the array to float32 first".into(),
             })
         }
     })
@@ -482,7 +491,10 @@ pub fn npy_bytes(a: &Array) -> Result<Vec<u8>> {
         [d] => format!("({d},)"),
         dims => format!(
             "({})",
-            dims.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")
+            dims.iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     };
     let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
@@ -491,7 +503,10 @@ pub fn npy_bytes(a: &Array) -> Result<Vec<u8>> {
     header.push('\n');
     let hlen = u16::try_from(header.len()).map_err(|_| Error::Value {
         op: "save_npz",
-        message: format!("array of shape {:?} needs an .npy header too long for format 1.0", a.shape()),
+        message: format!(
+            "array of shape {:?} needs an .npy header too long for format 1.0",
+            a.shape()
+        ),
     })?;
     let data = a.to_bytes()?;
     let mut out = Vec::with_capacity(10 + header.len() + data.len());
@@ -593,20 +608,48 @@ mod tests {
     fn headers_parse_and_malformed_ones_are_refused() {
         let h = parse_header("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }   \n")
             .unwrap();
-        assert_eq!((h.descr.as_str(), h.fortran_order, h.shape), ("<f4", false, vec![2, 3]));
+        assert_eq!(
+            (h.descr.as_str(), h.fortran_order, h.shape),
+            ("<f4", false, vec![2, 3])
+        );
         let h = parse_header("{'shape': (), 'fortran_order': True, 'descr': '|b1'}").unwrap();
         assert!(h.shape.is_empty() && h.fortran_order);
-        assert_eq!(parse_header("{'descr': '<i8', 'fortran_order': False, 'shape': (3L,), }").unwrap().shape, [3]);
+        assert_eq!(
+            parse_header("{'descr': '<i8', 'fortran_order': False, 'shape': (3L,), }")
+                .unwrap()
+                .shape,
+            [3]
+        );
         for (text, why) in [
             ("{'descr': '<f4', 'shape': (2,)}", "missing 'fortran_order'"),
-            ("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2,)}", "expected True or False"),
-            ("{'descr': '<f4', 'fortran_order': False, 'shape': (-2,)}", "expected a dimension"),
-            ("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999999,)}", "too large"),
-            ("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,)}", "structured"),
-            ("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 1}", "unexpected key"),
-            ("{'descr': '<f4', 'fortran_order': False, 'shape': (2,)} junk", "text after"),
+            (
+                "{'descr': '<f4', 'fortran_order': Maybe, 'shape': (2,)}",
+                "expected True or False",
+            ),
+            (
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (-2,)}",
+                "expected a dimension",
+            ),
+            (
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999999,)}",
+                "too large",
+            ),
+            (
+                "{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,)}",
+                "structured",
+            ),
+            (
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 1}",
+                "unexpected key",
+            ),
+            (
+                "{'descr': '<f4', 'fortran_order': False, 'shape': (2,)} junk",
+                "text after",
+            ),
         ] {
-            let e = parse_header(text).err().unwrap_or_else(|| panic!("{text} parsed"));
+            let e = parse_header(text)
+                .err()
+                .unwrap_or_else(|| panic!("{text} parsed"));
             assert!(e.contains(why), "{text}: {e}");
         }
     }

@@ -90,7 +90,8 @@ pub fn write_safetensors(path: impl AsRef<Path>, dict: &StateDict) -> Result<()>
             op: "save_safetensors",
             message: e.to_string(),
         };
-        w.write_all(&(text.len() as u64).to_le_bytes()).map_err(io)?;
+        w.write_all(&(text.len() as u64).to_le_bytes())
+            .map_err(io)?;
         w.write_all(text.as_bytes()).map_err(io)?;
         for b in &blobs {
             w.write_all(b).map_err(io)?;
@@ -134,7 +135,10 @@ pub fn read_safetensors(path: impl AsRef<Path>) -> Result<StateDict> {
 
 fn parse(bytes: &[u8]) -> std::result::Result<StateDict, String> {
     if bytes.len() < 8 {
-        return Err(format!("file of {} bytes is too short for the header length", bytes.len()));
+        return Err(format!(
+            "file of {} bytes is too short for the header length",
+            bytes.len()
+        ));
     }
     let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
     if n > MAX_HEADER || n > (bytes.len() - 8) as u64 {
@@ -250,12 +254,48 @@ mod tests {
     #[test]
     fn hostile_headers_are_refused() {
         let cases = [
-            (file(r#"{"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}}"#, &[0; 8]), "overflows"),
-            (file(r#"{"w":{"dtype":"F32","shape":[1000000000],"data_offsets":[0,4000000000]}}"#, &[0; 8]), "outside"),
-            (file(r#"{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, &[0; 8]), "needs 12 bytes"),
-            (file(r#"{"w":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}}"#, &[0; 8]), "unsupported dtype"),
-            (file(r#"{"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[4],"data_offsets":[2,6]}}"#, &[0; 6]), "gaps or overlaps"),
-            (file(r#"{"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]}}"#, &[0; 6]), "cover 4 of the 6"),
+            (
+                file(
+                    r#"{"w":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}}"#,
+                    &[0; 8],
+                ),
+                "overflows",
+            ),
+            (
+                file(
+                    r#"{"w":{"dtype":"F32","shape":[1000000000],"data_offsets":[0,4000000000]}}"#,
+                    &[0; 8],
+                ),
+                "outside",
+            ),
+            (
+                file(
+                    r#"{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#,
+                    &[0; 8],
+                ),
+                "needs 12 bytes",
+            ),
+            (
+                file(
+                    r#"{"w":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}}"#,
+                    &[0; 8],
+                ),
+                "unsupported dtype",
+            ),
+            (
+                file(
+                    r#"{"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[4],"data_offsets":[2,6]}}"#,
+                    &[0; 6],
+                ),
+                "gaps or overlaps",
+            ),
+            (
+                file(
+                    r#"{"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]}}"#,
+                    &[0; 6],
+                ),
+                "cover 4 of the 6",
+            ),
             (file(r#"[1, 2]"#, &[]), "not a JSON object"),
             (file(r#"{"a":"#, &[]), "bad JSON"),
             (u64::MAX.to_le_bytes().to_vec(), "header claims"),

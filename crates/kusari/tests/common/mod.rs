@@ -48,10 +48,15 @@ pub fn opt_array(v: &Value) -> Option<Array> {
         .collect();
     let data = v["data"].as_array().expect("data");
     let a = if dtype == DType::Bool {
-        Array::from_vec(data.iter().map(|x| x.as_bool().expect("bool")).collect(), &shape)
+        Array::from_vec(
+            data.iter().map(|x| x.as_bool().expect("bool")).collect(),
+            &shape,
+        )
     } else if dtype.is_integer() {
         Array::from_vec(
-            data.iter().map(|x| x.as_i64().expect("int")).collect::<Vec<i64>>(),
+            data.iter()
+                .map(|x| x.as_i64().expect("int"))
+                .collect::<Vec<i64>>(),
             &shape,
         )
     } else {
@@ -77,7 +82,11 @@ pub fn assert_close(what: &str, actual: &Array, expected: &Array, atol: f64, rto
     assert_eq!(actual.shape(), expected.shape(), "{what}: shape");
     assert_eq!(actual.dtype(), expected.dtype(), "{what}: dtype");
     let a = actual.astype(DType::F64).unwrap().to_vec::<f64>().unwrap();
-    let e = expected.astype(DType::F64).unwrap().to_vec::<f64>().unwrap();
+    let e = expected
+        .astype(DType::F64)
+        .unwrap()
+        .to_vec::<f64>()
+        .unwrap();
     for (i, (x, y)) in a.iter().zip(&e).enumerate() {
         let ok = (x.is_nan() && y.is_nan()) || x == y || (x - y).abs() <= atol + rtol * y.abs();
         assert!(
