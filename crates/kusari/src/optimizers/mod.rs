@@ -22,7 +22,7 @@
 //! opt.setup(&model)?;
 //! for _ in 0..3 {
 //!     // loss = sum(W²): its gradient is 2W
-//!     opt.update_with(&mut || { let w = model.w.var()?; Ok((&w * &w).sum(None, false)) })?;
+//!     opt.update_with(&mut || { let w = model.w.var()?; (&w * &w).sum(None, false) })?;
 //! }
 //! assert_eq!(opt.t(), 3);
 //! assert!(model.w.array()?.get::<f32>(&[0])? < 1.0);
@@ -469,6 +469,9 @@ impl<R: UpdateRule> GradientMethod<R> {
 const PARALLEL_MIN: usize = 1 << 16;
 const CHUNK: usize = 1 << 14;
 
+/// One parallel piece of a step: parameter, gradient and state slices.
+type Chunk<'a, T> = (&'a mut [T], &'a [T], Vec<&'a mut [T]>);
+
 fn run_step<T: Real + crate::array::Element, R: UpdateRule>(
     rule: &R,
     ctx: &RuleContext,
@@ -514,7 +517,7 @@ fn run_step<T: Real + crate::array::Element, R: UpdateRule>(
         rule.step(ctx, p, g, &mut s);
         return Ok(());
     }
-    let mut chunks: Vec<(&mut [T], &[T], Vec<&mut [T]>)> = Vec::new();
+    let mut chunks: Vec<Chunk<'_, T>> = Vec::new();
     let (mut p, mut g) = (p, g);
     while !p.is_empty() {
         let n = CHUNK.min(p.len());

@@ -82,7 +82,7 @@ pub fn write_safetensors(path: impl AsRef<Path>, dict: &StateDict) -> Result<()>
     }
     let mut text = Value::Object(header).to_string();
     // Pad with spaces so the data starts 8-byte aligned, as the reference writer does.
-    while (8 + text.len()) % 8 != 0 {
+    while !(8 + text.len()).is_multiple_of(8) {
         text.push(' ');
     }
     atomic_write(path.as_ref(), "save_safetensors", |w| {
@@ -302,7 +302,7 @@ mod tests {
             (vec![1, 2, 3], "too short"),
         ];
         for (bytes, why) in cases {
-            let e = parse(&bytes).err().expect("refused");
+            let e = parse(&bytes).expect_err("refused");
             assert!(e.contains(why), "{why}: {e}");
         }
     }
