@@ -36,6 +36,8 @@ pub mod initializers;
 pub mod iterators;
 mod link;
 pub mod links;
+pub mod optimizer_hooks;
+pub mod optimizers;
 mod parameter;
 pub mod reporter;
 pub mod serializers;

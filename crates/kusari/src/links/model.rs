@@ -76,7 +76,10 @@ impl<P: Forward> Classifier<P> {
     /// Predicts from `x`, returns the loss against `t` and keeps `y`, the
     /// loss and (when `compute_accuracy` and an accuracy function is set)
     /// the accuracy.
-    pub fn forward(&self, x: &Variable, t: &Variable) -> Result<Variable> {
+    pub fn forward(&self, x: &Variable, t: &Variable) -> Result<Variable>
+    where
+        Self: crate::Link,
+    {
         *self.last.borrow_mut() = Last::default();
         let y = self.predictor.forward(x)?;
         self.last.borrow_mut().y = Some(y.clone());
