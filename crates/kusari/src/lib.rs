@@ -36,9 +36,12 @@ pub mod initializers;
 pub mod iterators;
 mod link;
 pub mod links;
+pub mod optimizer_hooks;
+pub mod optimizers;
 mod parameter;
 pub mod reporter;
 pub mod serializers;
+pub mod training;
 mod variable;
 mod variable_ops;
 

@@ -19,8 +19,8 @@ struct Last {
 /// A classifier: a predictor, a loss of its output against the labels and
 /// an accuracy (Chainer's `L.Classifier`). Its forward returns the loss and
 /// keeps the prediction, the loss and the accuracy of the last call
-/// ([`Classifier::last_loss`], ...) — Chainer reports `loss` and `accuracy`
-/// to the reporter; a reporter hooks in through these.
+/// ([`Classifier::last_loss`], ...), and reports `loss` and `accuracy` to
+/// the current reporter as Chainer does (`main/loss` under a trainer).
 ///
 /// ```
 /// use kusari::{array::{array, Array, DType}, links::{Classifier, Linear}, Link, Variable};
@@ -76,15 +76,20 @@ impl<P: Forward> Classifier<P> {
     /// Predicts from `x`, returns the loss against `t` and keeps `y`, the
     /// loss and (when `compute_accuracy` and an accuracy function is set)
     /// the accuracy.
-    pub fn forward(&self, x: &Variable, t: &Variable) -> Result<Variable> {
+    pub fn forward(&self, x: &Variable, t: &Variable) -> Result<Variable>
+    where
+        Self: crate::Link,
+    {
         *self.last.borrow_mut() = Last::default();
         let y = self.predictor.forward(x)?;
         self.last.borrow_mut().y = Some(y.clone());
         let loss = (self.lossfun)(&y, t)?;
         self.last.borrow_mut().loss = Some(loss.clone());
+        crate::reporter::report_variable("loss", &loss, Some(self))?;
         if self.compute_accuracy {
             if let Some(acc) = &self.accfun {
                 let a = acc(&y, t)?;
+                crate::reporter::report_variable("accuracy", &a, Some(self))?;
                 self.last.borrow_mut().accuracy = Some(a);
             }
         }

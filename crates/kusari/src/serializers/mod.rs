@@ -10,6 +10,17 @@
 //! validates every key, shape and dtype without touching the target, and only
 //! then in the loading mode, so a failed load leaves the target unchanged.
 
+mod npz;
+mod safetensors;
+
+pub use npz::{
+    load_npz, load_npz_with, npy_bytes, read_npz, read_npz_from, read_npz_with, save_npz,
+    write_npz, write_npz_to, NpzContents,
+};
+pub use safetensors::{
+    load_safetensors, load_safetensors_with, read_safetensors, save_safetensors, write_safetensors,
+};
+
 use crate::array::{Array, DType, Element, Error, Result};
 use crate::parameter::{Parameter, Persistent};
 use std::cell::{Cell, RefCell};
@@ -146,6 +157,21 @@ impl<'a> Serializer<'a> {
     /// saving and while checking a file before loading it).
     pub fn writes_targets(&self) -> bool {
         matches!(self.mode, Mode::Load(_))
+    }
+
+    /// Whether a load would find `key` here (honoring `path` and
+    /// `ignore_names`); always false while saving. Lets state that Chainer
+    /// reads with a fallback (an optimizer's slot for a frozen parameter)
+    /// skip absent keys even in strict mode.
+    pub fn has(&self, key: &str) -> bool {
+        let rel = self.key(key);
+        match &self.mode {
+            Mode::Save(_) => false,
+            Mode::Check(d) | Mode::Load(d) => {
+                !self.opts.ignore_names.contains(&rel)
+                    && d.get(&format!("{}{rel}", self.opts.path)).is_some()
+            }
+        }
     }
 
     /// The serializer for a sub-object under `name` (Chainer's `serializer[name]`).
