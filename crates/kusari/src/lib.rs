@@ -19,24 +19,34 @@
 /// The n-d arrays kusari computes with (the `kusari-array` crate).
 pub use kusari_array as array;
 pub use kusari_array::{Error, Result};
+/// `#[derive(Chain)]`: implements [`Link`] from a struct's fields (see [`links`]).
+pub use kusari_derive::Chain;
+
+// The derive names `::kusari::Link`; this lets the crate's own links use it.
+extern crate self as kusari;
 
 mod backprop;
 pub mod computational_graph;
 pub mod config;
+pub mod datasets;
 mod function_node;
 pub mod functions;
 pub mod gradient_check;
+pub mod initializers;
+pub mod iterators;
 mod link;
+pub mod links;
 pub mod optimizer_hooks;
 pub mod optimizers;
 mod parameter;
+pub mod reporter;
 pub mod serializers;
 mod variable;
 mod variable_ops;
 
 pub use backprop::grad;
 pub use function_node::{apply, apply1, BackwardContext, FunctionCall, FunctionNode};
-pub use link::{serialize_link, Link};
+pub use link::{copy_link, serialize_link, CopyMode, Forward, Link};
 pub use parameter::{Initializer, Parameter, Persistent};
 pub use variable::{VarNode, Variable};
 
