@@ -158,16 +158,17 @@ pub(crate) trait Real:
     const ONE: Self;
     /// `e^x`.
     fn exp(self) -> Self;
+    /// `e^x` inlined and branch-free, within 2 ulp for f32 (libm's for f64);
+    /// for the transcendental-bound kernels (LSTM gates).
+    fn exp_fast(self) -> Self;
     /// Natural log.
     fn ln(self) -> Self;
-    /// Hyperbolic tangent.
-    fn tanh(self) -> Self;
     /// The larger of two values.
     fn max(self, o: Self) -> Self;
 }
 
 macro_rules! real {
-    ($t:ty) => {
+    ($t:ty, $fast:path) => {
         impl Real for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
@@ -176,12 +177,12 @@ macro_rules! real {
                 <$t>::exp(self)
             }
             #[inline(always)]
-            fn ln(self) -> Self {
-                <$t>::ln(self)
+            fn exp_fast(self) -> Self {
+                $fast(self)
             }
             #[inline(always)]
-            fn tanh(self) -> Self {
-                <$t>::tanh(self)
+            fn ln(self) -> Self {
+                <$t>::ln(self)
             }
             #[inline(always)]
             fn max(self, o: Self) -> Self {
@@ -190,8 +191,30 @@ macro_rules! real {
         }
     };
 }
-real!(f32);
-real!(f64);
+real!(f32, exp_f32);
+real!(f64, f64::exp);
+
+/// `e^x` for f32: Cody-Waite reduction by ln 2 and a degree-6 Taylor
+/// polynomial (|r| <= ln 2 / 2, truncation below 2e-7 relative). Inputs are
+/// clamped to where `2^n` stays a normal f32, so the result saturates (at
+/// about 1e-38 and 1.6e38) instead of flushing to 0 or overflowing to inf.
+#[inline(always)]
+fn exp_f32(x: f32) -> f32 {
+    const LOG2E: f32 = std::f32::consts::LOG2_E;
+    const LN2_HI: f32 = 0.693_145_75;
+    const LN2_LO: f32 = 1.428_606_8e-6;
+    // 1.5 * 2^23: adding and subtracting it rounds to an integer without a branch.
+    const ROUND: f32 = 12_582_912.0;
+    let x = x.clamp(-87.0, 88.0);
+    let n = (x * LOG2E + ROUND) - ROUND;
+    let r = x - n * LN2_HI - n * LN2_LO;
+    let p = 1.0
+        + r * (1.0
+            + r * (0.5
+                + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
+    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+    p * scale
+}
 
 /// Runs `$body` with `$T` bound to the Rust type of a compute dtype (f32 or f64).
 macro_rules! with_real {
