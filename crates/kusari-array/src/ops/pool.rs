@@ -330,7 +330,7 @@ pub fn average_pooling(x: &Array, w: &Window, div: PoolDivisor) -> Result<Array>
                 }
             }
             for (v, &f) in yo.iter_mut().zip(&inv) {
-                *v = *v * f;
+                *v *= f;
             }
         });
     });
