@@ -288,7 +288,7 @@ fn embed_id_gradients_and_errors() {
                     Some(-1),
                 )?])
             },
-            &[w.clone()],
+            std::slice::from_ref(&w),
         );
         let w2 = Variable::new(w);
         let e = F::embed_id(&Variable::constant(ids.clone()), &w2, None)

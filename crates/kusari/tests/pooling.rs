@@ -151,7 +151,7 @@ fn max_pooling_gradients() {
         check(
             "max_pooling_2d 2x2 no cover_all",
             &|v| Ok(vec![F::max_pooling_2d(&v[0], &[2], None, &[0], false)?]),
-            &[x.clone()],
+            std::slice::from_ref(&x),
         );
         check(
             "max_pooling_nd 1-D overlapping",

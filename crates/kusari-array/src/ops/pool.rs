@@ -86,12 +86,13 @@ pub fn max_pooling(x: &Array, w: &Window) -> Result<(Array, Array)> {
     let xa = prepared(OP, x, dt)?;
     let mut y = new_c(dt, &shape_of(n, c, &out), false)?;
     let mut idx = new_c(DType::I32, &shape_of(n, c, &out), false)?;
-    let (isz, osz, ks) = (geo.in_size(), geo.out_size(), geo.k_size());
+    let (isz, osz) = (geo.in_size(), geo.out_size());
     let s = *geo.s.last().expect("spatial axes");
     by_float!(dt, T => {
         let xs = slice::<T>(&xa);
         let yp = SyncPtr(slice_mut::<T>(&mut y).as_mut_ptr());
         let ip = SyncPtr(slice_mut::<i32>(&mut idx).as_mut_ptr());
+        let table = segments(&geo);
         par_planes(n * c, isz, |pl| {
             let xp = &xs[pl * isz..(pl + 1) * isz];
             // SAFETY: plane `pl` owns its part of `y` and `idx`.
@@ -103,9 +104,8 @@ pub fn max_pooling(x: &Array, w: &Window) -> Result<(Array, Array)> {
             };
             yo.fill(<T as ConvFloat>::NEG_INF);
             io.fill(0);
-            for kidx in 0..ks {
-                geo.visit(kidx, |o, i, len| {
-                    let Some(i) = i else { return };
+            for (kidx, segs) in table.iter().enumerate() {
+                for &(o, i, len) in segs {
                     for t in 0..len {
                         let v = xp[i + t * s];
                         let cur = yo[o + t];
@@ -115,7 +115,7 @@ pub fn max_pooling(x: &Array, w: &Window) -> Result<(Array, Array)> {
                             io[o + t] = kidx as i32;
                         }
                     }
-                });
+                }
             }
         });
     });
@@ -167,24 +167,24 @@ pub fn max_pooling_scatter(
     let (n, c) = (gy.shape()[0], gy.shape()[1]);
     let ga = prepared(OP, gy, dt)?;
     let mut gx = new_c(dt, &shape_of(n, c, in_size), true)?;
-    let (isz, osz, ks) = (geo.in_size(), geo.out_size(), geo.k_size());
+    let (isz, osz) = (geo.in_size(), geo.out_size());
     let s = *geo.s.last().expect("spatial axes");
     by_float!(dt, T => {
         let gs = slice::<T>(&ga);
         let xp = SyncPtr(slice_mut::<T>(&mut gx).as_mut_ptr());
+        let table = segments(&geo);
         par_planes(n * c, isz, |pl| {
             let (gp, ip) = (&gs[pl * osz..(pl + 1) * osz], &iv[pl * osz..(pl + 1) * osz]);
             // SAFETY: plane `pl` owns its part of `gx`.
             let xo = unsafe { std::slice::from_raw_parts_mut(xp.get().add(pl * isz), isz) };
-            for kidx in 0..ks {
-                geo.visit(kidx, |o, i, len| {
-                    let Some(i) = i else { return };
+            for (kidx, segs) in table.iter().enumerate() {
+                for &(o, i, len) in segs {
                     for t in 0..len {
                         if ip[o + t] as usize == kidx {
                             xo[i + t * s] += gp[o + t];
                         }
                     }
-                });
+                }
             }
         });
     });
@@ -216,28 +216,45 @@ pub fn max_pooling_gather(x: &Array, indexes: &Array, w: &Window) -> Result<Arra
     let dt = compute_dtype(OP, "x", x.dtype())?;
     let xa = prepared(OP, x, dt)?;
     let mut y = new_c(dt, &yshape, true)?;
-    let (isz, osz, ks) = (geo.in_size(), geo.out_size(), geo.k_size());
+    let (isz, osz) = (geo.in_size(), geo.out_size());
     let s = *geo.s.last().expect("spatial axes");
     by_float!(dt, T => {
         let xs = slice::<T>(&xa);
         let yp = SyncPtr(slice_mut::<T>(&mut y).as_mut_ptr());
+        let table = segments(&geo);
         par_planes(n * c, isz, |pl| {
             let (xp, ip) = (&xs[pl * isz..(pl + 1) * isz], &iv[pl * osz..(pl + 1) * osz]);
             // SAFETY: plane `pl` owns its part of `y`.
             let yo = unsafe { std::slice::from_raw_parts_mut(yp.get().add(pl * osz), osz) };
-            for kidx in 0..ks {
-                geo.visit(kidx, |o, i, len| {
-                    let Some(i) = i else { return };
+            for (kidx, segs) in table.iter().enumerate() {
+                for &(o, i, len) in segs {
                     for t in 0..len {
                         if ip[o + t] as usize == kidx {
                             yo[o + t] = xp[i + t * s];
                         }
                     }
-                });
+                }
             }
         });
     });
     cast_back(y, x.dtype())
+}
+
+/// For each kernel tap, the runs `(o, i, len)` of output positions reading
+/// the input (padding dropped): computed once per call, so the per-plane
+/// loops do no index arithmetic beyond the runs themselves.
+fn segments(geo: &Geo) -> Vec<Vec<(usize, usize, usize)>> {
+    (0..geo.k_size())
+        .map(|kidx| {
+            let mut v = Vec::new();
+            geo.visit(kidx, |o, i, len| {
+                if let Some(i) = i {
+                    v.push((o, i, len));
+                }
+            });
+            v
+        })
+        .collect()
 }
 
 /// The geometry from `in_size` to the spatial size of `y`, checking they match.
@@ -293,27 +310,27 @@ pub fn average_pooling(x: &Array, w: &Window, div: PoolDivisor) -> Result<Array>
     let inv = inverse_widths(&geo, div);
     let xa = prepared(OP, x, dt)?;
     let mut y = new_c(dt, &shape_of(n, c, &out), false)?;
-    let (isz, osz, ks) = (geo.in_size(), geo.out_size(), geo.k_size());
+    let (isz, osz) = (geo.in_size(), geo.out_size());
     let s = *geo.s.last().expect("spatial axes");
     by_float!(dt, T => {
         let xs = slice::<T>(&xa);
         let inv: Vec<T> = inv.iter().map(|&v| <T as ConvFloat>::from_f64(v)).collect();
         let yp = SyncPtr(slice_mut::<T>(&mut y).as_mut_ptr());
+        let table = segments(&geo);
         par_planes(n * c, isz, |pl| {
             let xp = &xs[pl * isz..(pl + 1) * isz];
             // SAFETY: plane `pl` owns its part of `y`.
             let yo = unsafe { std::slice::from_raw_parts_mut(yp.get().add(pl * osz), osz) };
             yo.fill(<T as ConvFloat>::ZERO);
-            for kidx in 0..ks {
-                geo.visit(kidx, |o, i, len| {
-                    let Some(i) = i else { return };
+            for segs in &table {
+                for &(o, i, len) in segs {
                     for t in 0..len {
                         yo[o + t] += xp[i + t * s];
                     }
-                });
+                }
             }
             for (v, &f) in yo.iter_mut().zip(&inv) {
-                *v = *v * f;
+                *v *= f;
             }
         });
     });
@@ -338,11 +355,12 @@ pub fn average_pooling_grad(
     let (n, c) = (gy.shape()[0], gy.shape()[1]);
     let ga = prepared(OP, gy, dt)?;
     let mut gx = new_c(dt, &shape_of(n, c, in_size), true)?;
-    let (isz, osz, ks) = (geo.in_size(), geo.out_size(), geo.k_size());
+    let (isz, osz) = (geo.in_size(), geo.out_size());
     let s = *geo.s.last().expect("spatial axes");
     by_float!(dt, T => {
         let gs = slice::<T>(&ga);
         let xp = SyncPtr(slice_mut::<T>(&mut gx).as_mut_ptr());
+        let table = segments(&geo);
         par_planes(n * c, isz, |pl| {
             let gp: Vec<T> = gs[pl * osz..(pl + 1) * osz]
                 .iter()
@@ -351,13 +369,12 @@ pub fn average_pooling_grad(
                 .collect();
             // SAFETY: plane `pl` owns its part of `gx`.
             let xo = unsafe { std::slice::from_raw_parts_mut(xp.get().add(pl * isz), isz) };
-            for kidx in 0..ks {
-                geo.visit(kidx, |o, i, len| {
-                    let Some(i) = i else { return };
+            for segs in &table {
+                for &(o, i, len) in segs {
                     for t in 0..len {
                         xo[i + t * s] += gp[o + t];
                     }
-                });
+                }
             }
         });
     });

@@ -18,6 +18,7 @@ pub(crate) trait ConvFloat:
     + std::ops::Add<Output = Self>
     + std::ops::Mul<Output = Self>
     + std::ops::AddAssign
+    + std::ops::MulAssign
 {
     const ZERO: Self;
     const ONE: Self;

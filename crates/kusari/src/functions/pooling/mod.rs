@@ -335,7 +335,7 @@ pub fn average_pooling_nd(
     const OP: &str = "average_pooling_nd";
     let div = match pad_value {
         None => PoolDivisor::Valid,
-        Some(v) if v == 0.0 => PoolDivisor::WindowSize,
+        Some(0.0) => PoolDivisor::WindowSize,
         Some(v) => {
             return Err(Error::Value {
                 op: OP,
