@@ -133,7 +133,9 @@ fn run(args: &Args) -> Result<()> {
 
     let model = Rc::new(
         Classifier::with_lossfun(Mlp::new(args.unit, 10), Rc::new(F::softmax_cross_entropy))
-            .accfun(Rc::new(|y: &Variable, t: &Variable| F::accuracy(y, t, None))),
+            .accfun(Rc::new(|y: &Variable, t: &Variable| {
+                F::accuracy(y, t, None)
+            })),
     );
     model.to_device(args.device)?;
     let mut optimizer = Adam::new();
@@ -147,13 +149,17 @@ fn run(args: &Args) -> Result<()> {
              under $KUSARI_DATASET_ROOT/mnist for the full set"
         ),
     }
-    let train_iter = SerialIterator::new(Arc::new(mnist.train), args.batchsize, true, true, args.seed)?;
+    let train_iter =
+        SerialIterator::new(Arc::new(mnist.train), args.batchsize, true, true, args.seed)?;
     let test_iter = SerialIterator::new(Arc::new(mnist.test), args.batchsize, false, false, 0)?;
 
     let m = model.clone();
-    let updater = StandardUpdater::new(train_iter, optimizer, model.clone(), move |b: &[Variable]| {
-        m.forward(&b[0], &b[1])
-    })
+    let updater = StandardUpdater::new(
+        train_iter,
+        optimizer,
+        model.clone(),
+        move |b: &[Variable]| m.forward(&b[0], &b[1]),
+    )
     .with_device(args.device);
     let mut trainer = Trainer::new(updater, (args.epoch, Unit::Epoch), &args.out);
 
@@ -172,7 +178,12 @@ fn run(args: &Args) -> Result<()> {
     } else {
         args.frequency.max(1) as u64
     };
-    trainer.extend_with(snapshot(), None, Some((frequency, Unit::Epoch).into()), None)?;
+    trainer.extend_with(
+        snapshot(),
+        None,
+        Some((frequency, Unit::Epoch).into()),
+        None,
+    )?;
     trainer.extend(LogReport::new())?;
     if args.plot {
         trainer.extend(PlotReport::new(
