@@ -142,12 +142,9 @@ fn run(args: &Args) -> Result<()> {
     optimizer.setup(model.as_ref())?;
 
     let mnist = get_mnist(&MnistOptions::default())?;
-    match &mnist.source {
-        MnistSource::Files(dir) => println!("MNIST: full data set from {}", dir.display()),
-        MnistSource::BundledSample => println!(
-            "MNIST: the bundled sample (8 000 training / 2 000 test digits); put the IDX files \
-             under $KUSARI_DATASET_ROOT/mnist for the full set"
-        ),
+    // get_mnist itself says on stderr when it falls back to the bundled sample.
+    if let MnistSource::Files(dir) = &mnist.source {
+        println!("MNIST: the full data set from {}", dir.display());
     }
     let train_iter =
         SerialIterator::new(Arc::new(mnist.train), args.batchsize, true, true, args.seed)?;

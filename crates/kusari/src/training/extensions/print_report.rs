@@ -2,7 +2,7 @@
 
 use super::{Extension, LogValue, Trainer};
 use crate::array::{Error, Result};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 /// Prints the chosen entries of a `LogReport`'s log as a table, one row
 /// per log line (Chainer's `PrintReport`; columns at least 10 wide).
@@ -12,6 +12,9 @@ pub struct PrintReport {
     header: Option<String>,
     printed: usize,
     out: Box<dyn Write>,
+    /// Whether rows start with "erase below" (clears a progress bar's
+    /// leftovers); only for a terminal, where the escape means something.
+    erase: bool,
 }
 
 impl PrintReport {
@@ -32,6 +35,7 @@ impl PrintReport {
             header: Some(header),
             printed: 0,
             out: Box::new(std::io::stdout()),
+            erase: std::io::stdout().is_terminal(),
         }
     }
 
@@ -44,6 +48,7 @@ impl PrintReport {
     /// Writes to `out` instead of stdout.
     pub fn out(mut self, out: impl Write + 'static) -> Self {
         self.out = Box::new(out);
+        self.erase = false;
         self
     }
 
@@ -128,7 +133,9 @@ impl Extension for PrintReport {
             .collect();
         self.printed = log.len();
         for r in rows {
-            self.out.write_all(b"\x1b[J").map_err(io)?;
+            if self.erase {
+                self.out.write_all(b"\x1b[J").map_err(io)?;
+            }
             self.out.write_all(r.as_bytes()).map_err(io)?;
         }
         self.out.flush().map_err(io)
