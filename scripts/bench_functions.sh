@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Forward + backward of the LeNet/MLP building blocks (convolution_2d,
-# max_pooling_2d, linear; lstm and softmax_cross_entropy once kusari has them)
+# max_pooling_2d, linear, the lstm cell and softmax_cross_entropy)
 # in kusari, Chainer 7.8.1 and PyTorch (CPU, 2 threads) in one go; prints
 # milliseconds per step and the ratio framework / kusari (> 1: kusari faster).
 # Usage: scripts/bench_functions.sh [runs]   (default 10, best of runs)

@@ -3,7 +3,7 @@ PyTorch (CPU, 2 threads), the same workload as
 crates/kusari/examples/bench_functions.rs: float32, batch 100,
 convolution_2d 1->20 on 28x28 and 20->50 on 12x12 (5x5), max_pooling_2d 2x2
 on their outputs, linear 784->1000; plus lstm (batch 20, 200 units) and
-softmax_cross_entropy (100x10), which kusari reports once it has them.
+softmax_cross_entropy (100x10).
 Every input requires a gradient; backward starts from a fixed random output
 gradient. One JSON line per (framework, case): best of `runs` after a warm-up.
 

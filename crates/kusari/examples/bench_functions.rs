@@ -1,7 +1,9 @@
 //! Forward + backward time of the LeNet/MLP building blocks on MNIST-sized
 //! batches (float32, batch 100): convolution_2d 1→20 on 28×28 and 20→50 on
 //! 12×12 (5×5 kernels), max_pooling_2d 2×2 on their outputs, linear
-//! 784→1000, and the three bare gemms linear is made of (its floor).
+//! 784→1000, the three bare gemms linear is made of (its floor), and the
+//! overhead-bound ones: the lstm cell (batch 20, 200 units, backward from
+//! `sum(c) + sum(h)`) and softmax_cross_entropy (100×10).
 //! Every input requires a gradient; backward starts from a fixed random
 //! output gradient. Prints one JSON line per case: best of `runs` after a warm-up.
 //!
@@ -106,5 +108,24 @@ fn main() -> Result<()> {
         Ok(())
     })?;
     report("linear gemm floor", gemms);
+
+    let c_prev = normal(&[20, 200])?;
+    let gates = normal(&[20, 800])?;
+    report(
+        "lstm 20x200",
+        best(runs, || {
+            let (c0, x) = (Variable::new(c_prev.clone()), Variable::new(gates.clone()));
+            let (c, h) = F::lstm(&c0, &x)?;
+            (c.sum(None, false)? + h.sum(None, false)?).backward()
+        })?,
+    );
+    let logits = normal(&[100, 10])?;
+    let labels = Variable::constant(Generator::new(1).integers(0, 10, &[100], DType::I32)?);
+    report(
+        "softmax_cross_entropy 100x10",
+        best(runs, || {
+            F::softmax_cross_entropy(&Variable::new(logits.clone()), &labels)?.backward()
+        })?,
+    );
     Ok(())
 }
