@@ -38,10 +38,17 @@
 //! ```
 
 mod connection;
+mod convolution;
 mod model;
 mod normalization;
 
-pub use connection::{Bias, Bilinear, Linear, LinearBuilder, Scale, DEFAULT_DTYPE};
+pub use connection::{
+    Bias, Bilinear, EmbedID, EmbedIDBuilder, Linear, LinearBuilder, Scale, DEFAULT_DTYPE,
+};
+pub use convolution::{
+    ConvConfig, Convolution2D, ConvolutionBuilder, ConvolutionLink, ConvolutionND, Deconvolution2D,
+    DeconvolutionND, DepthwiseConvolution2D, DilatedConvolution2D, Sizes,
+};
 pub use model::{Classifier, LossFn};
 pub use normalization::BatchNormalization;
 

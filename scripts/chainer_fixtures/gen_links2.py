@@ -1,0 +1,52 @@
+"""Chainer 7.8.1 fixtures of the remaining links
+(crates/kusari/tests/links2.rs): Classifier, the convolutions, EmbedID, the
+recurrent links and the activation/normalization links. Each case is
+recorded by `gen_links.link_case`: seeded parameters, inputs, outputs, the
+output gradients used for backward and the resulting gradients.
+
+    cd scripts/chainer_fixtures && ../../.venv-peers/bin/python gen_links2.py
+"""
+
+import chainer.links as L
+import numpy as np
+
+from common import encode, rng, write
+from gen_links import link_case
+
+
+def main():
+    r = rng(100)
+    f32 = np.float32
+    cases = {}
+
+    # Classifier: the loss is the output; the accuracy is recorded apart.
+    x = r.standard_normal((5, 3)).astype(f32)
+    t = np.array([0, 3, 1, 2, 3], dtype=np.int32)
+    clf = L.Classifier(L.Linear(3, 4))
+    cases["classifier"] = link_case(clf, [x, t], seed=1)
+    cases["classifier"]["accuracy"] = encode(clf.accuracy.array)
+
+    x4 = r.standard_normal((2, 3, 5, 5)).astype(f32)
+    cases["convolution_2d"] = link_case(L.Convolution2D(3, 4, 3, stride=2, pad=1), [x4], seed=2)
+    cases["convolution_2d_lazy_groups"] = link_case(
+        L.Convolution2D(None, 4, (3, 2), nobias=True, dilate=(1, 2)),
+        [x4], seed=3)
+    x6 = r.standard_normal((2, 6, 4, 4)).astype(f32)
+    cases["convolution_2d_groups"] = link_case(L.Convolution2D(6, 4, 3, groups=2), [x6], seed=4)
+    cases["dilated_convolution_2d"] = link_case(L.DilatedConvolution2D(3, 2, 3, pad=2, dilate=2), [x4], seed=5)
+    cases["deconvolution_2d"] = link_case(L.Deconvolution2D(3, 2, 3, stride=2, pad=1, outsize=(10, 10)), [x4], seed=6)
+    cases["deconvolution_2d_lazy"] = link_case(L.Deconvolution2D(None, 2, 2, stride=2), [x4], seed=7)
+    x3d = r.standard_normal((2, 2, 3, 4, 3)).astype(f32)
+    cases["convolution_nd"] = link_case(L.ConvolutionND(3, 2, 3, 2, pad=1), [x3d], seed=8)
+    x1d = r.standard_normal((2, 3, 5)).astype(f32)
+    cases["deconvolution_nd"] = link_case(L.DeconvolutionND(1, 3, 2, 3, stride=2), [x1d], seed=9)
+    cases["depthwise_convolution_2d"] = link_case(L.DepthwiseConvolution2D(3, 2, 3, pad=1), [x4], seed=10)
+
+    ids = np.array([[0, 2, -1], [4, 2, 1]], dtype=np.int32)
+    cases["embed_id"] = link_case(L.EmbedID(5, 3, ignore_label=-1), [ids], seed=11)
+
+    write("links2", cases)
+
+
+if __name__ == "__main__":
+    main()
