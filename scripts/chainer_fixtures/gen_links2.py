@@ -45,6 +45,24 @@ def main():
     ids = np.array([[0, 2, -1], [4, 2, 1]], dtype=np.int32)
     cases["embed_id"] = link_case(L.EmbedID(5, 3, ignore_label=-1), [ids], seed=11)
 
+    # Recurrent links: several steps in one recorded call, the state reset
+    # first (the throwaway lazy-init forward of link_case leaves one).
+    xa = r.standard_normal((3, 4)).astype(f32)
+    xb = r.standard_normal((2, 4)).astype(f32)
+
+    def stateful(l, x1, x2):
+        l.reset_state()
+        return l(x1), l(x1), l(x2)
+    cases["lstm"] = link_case(L.LSTM(None, 3), [xa, xb], seed=12, call=stateful)
+    lstm_default = L.LSTM(4, 3)
+    cases["lstm_default_bias"] = encode(lstm_default.upward.b.array)
+    cases["gru"] = link_case(L.GRU(4, 3), [xa, xa], seed=13,
+                             call=lambda l, x1, x2: (l.reset_state(), l(x1), l(x2))[1:])
+    h0 = r.standard_normal((3, 3)).astype(f32)
+    c0 = r.standard_normal((3, 3)).astype(f32)
+    cases["stateless_lstm"] = link_case(L.StatelessLSTM(4, 3), [c0, h0, xa], seed=14)
+    cases["stateless_gru"] = link_case(L.StatelessGRU(4, 3), [h0, xa], seed=15)
+
     write("links2", cases)
 
 

@@ -8,7 +8,8 @@ use common::{array, assert_close, fixture};
 use kusari::array::{Array, DType};
 use kusari::links::{
     Classifier, Convolution2D, ConvolutionND, Deconvolution2D, DeconvolutionND,
-    DepthwiseConvolution2D, DilatedConvolution2D, EmbedID, Linear,
+    DepthwiseConvolution2D, DilatedConvolution2D, EmbedID, Linear, StatelessGRU, StatelessLSTM,
+    GRU, LSTM,
 };
 use kusari::{Forward, Link, Parameter, Variable};
 use serde_json::Value;
@@ -231,4 +232,71 @@ fn embed_id_defaults_and_errors() {
     assert!((std - 1.0).abs() < 0.05, "Normal(1.0): std {std}");
     let ids = Variable::new(Array::from_vec(vec![1000i32], &[1]).unwrap());
     assert!(e.forward(&ids).is_err());
+}
+
+#[test]
+fn lstm_matches_chainer_over_steps_and_shrinking_batches() {
+    let fx = fixture("links2");
+    let case = &fx["lstm"];
+    let lstm = LSTM::new(None, 3).unwrap();
+    assert_eq!(lstm.count_params(), 12 + 36); // upward/b and lateral/W only
+    lstm.forward(&Variable::new(array(&case["inputs"][0])))
+        .unwrap();
+    load_params(&lstm, case);
+    check("lstm", &lstm, case, &|xs| {
+        lstm.reset_state();
+        Ok(vec![
+            lstm.forward(&xs[0])?,
+            lstm.forward(&xs[0])?,
+            lstm.forward(&xs[1])?,
+        ])
+    });
+    // The rows the last, smaller batch left alone stay in the state.
+    assert_eq!(lstm.h().unwrap().shape(), [3, 3]);
+    // A batch larger than the state's is an error.
+    let big = Variable::new(Array::ones(&[4, 4], DType::F32).unwrap());
+    let e = lstm.forward(&big).unwrap_err().to_string();
+    assert!(e.contains("LSTM::forward"), "{e}");
+    let bad = Variable::new(Array::ones(&[2, 2], DType::F32).unwrap());
+    assert!(lstm.set_state(bad.clone(), bad).is_err());
+}
+
+#[test]
+fn lstm_biases_start_as_chainers() {
+    let fx = fixture("links2");
+    let lstm = LSTM::new(4, 3).unwrap();
+    let b = lstm.upward.b.as_ref().unwrap().array().unwrap();
+    assert_close("upward/b", &b, &array(&fx["lstm_default_bias"]), 0.0, 0.0);
+    assert!(lstm.lateral.b.is_none());
+    assert_eq!(lstm.upward.w.array().unwrap().shape(), [12, 4]);
+}
+
+#[test]
+fn gru_matches_chainer() {
+    let fx = fixture("links2");
+    let case = &fx["gru"];
+    let gru = GRU::new(4, 3);
+    load_params(&gru, case);
+    check("gru", &gru, case, &|xs| {
+        gru.reset_state();
+        Ok(vec![gru.forward(&xs[0])?, gru.forward(&xs[1])?])
+    });
+    let case = &fx["stateless_gru"];
+    let gru = StatelessGRU::new(4, 3);
+    load_params(&gru, case);
+    check("stateless_gru", &gru, case, &|xs| {
+        Ok(vec![gru.forward2(&xs[0], &xs[1])?])
+    });
+}
+
+#[test]
+fn stateless_lstm_matches_chainer() {
+    let fx = fixture("links2");
+    let case = &fx["stateless_lstm"];
+    let lstm = StatelessLSTM::new(4, 3).unwrap();
+    load_params(&lstm, case);
+    check("stateless_lstm", &lstm, case, &|xs| {
+        let (c, h) = lstm.forward3(Some(&xs[0]), Some(&xs[1]), &xs[2])?;
+        Ok(vec![c, h])
+    });
 }

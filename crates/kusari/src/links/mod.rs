@@ -41,6 +41,7 @@ mod connection;
 mod convolution;
 mod model;
 mod normalization;
+mod rnn;
 
 pub use connection::{
     Bias, Bilinear, EmbedID, EmbedIDBuilder, Linear, LinearBuilder, Scale, DEFAULT_DTYPE,
@@ -51,6 +52,7 @@ pub use convolution::{
 };
 pub use model::{Classifier, LossFn};
 pub use normalization::BatchNormalization;
+pub use rnn::{StatefulGRU, StatelessGRU, StatelessLSTM, GRU, LSTM};
 
 use crate::array::{Error, Result};
 use crate::link::{Forward, Link};
