@@ -63,6 +63,26 @@ def main():
     cases["stateless_lstm"] = link_case(L.StatelessLSTM(4, 3), [c0, h0, xa], seed=14)
     cases["stateless_gru"] = link_case(L.StatelessGRU(4, 3), [h0, xa], seed=15)
 
+    # N-step links: unsorted sequence lengths, given and zero initial states.
+    seqs = [r.standard_normal((n, 3)).astype(f32) for n in (2, 4, 3)]
+    hx = r.standard_normal((2, 3, 4)).astype(f32)
+    cx = r.standard_normal((2, 3, 4)).astype(f32)
+
+    def n_step_lstm(l, hx, cx, *xs):
+        hy, cy, ys = l(hx, cx, list(xs))
+        return (hy, cy) + tuple(ys)
+    cases["n_step_lstm"] = link_case(L.NStepLSTM(2, 3, 4, 0.0), [hx, cx] + seqs, seed=16, call=n_step_lstm)
+
+    def n_step_bilstm(l, *xs):
+        hy, cy, ys = l(None, None, list(xs))
+        return (hy, cy) + tuple(ys)
+    cases["n_step_bilstm"] = link_case(L.NStepBiLSTM(2, 3, 4, 0.0), seqs, seed=17, call=n_step_bilstm)
+
+    def n_step_gru(l, hx, *xs):
+        hy, ys = l(hx, list(xs))
+        return (hy,) + tuple(ys)
+    cases["n_step_gru"] = link_case(L.NStepGRU(2, 3, 4, 0.0), [hx] + seqs, seed=18, call=n_step_gru)
+
     write("links2", cases)
 
 

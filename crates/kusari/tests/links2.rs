@@ -8,8 +8,8 @@ use common::{array, assert_close, fixture};
 use kusari::array::{Array, DType};
 use kusari::links::{
     Classifier, Convolution2D, ConvolutionND, Deconvolution2D, DeconvolutionND,
-    DepthwiseConvolution2D, DilatedConvolution2D, EmbedID, Linear, StatelessGRU, StatelessLSTM,
-    GRU, LSTM,
+    DepthwiseConvolution2D, DilatedConvolution2D, EmbedID, Linear, NStepBiLSTM, NStepGRU,
+    NStepLSTM, StatelessGRU, StatelessLSTM, GRU, LSTM,
 };
 use kusari::{Forward, Link, Parameter, Variable};
 use serde_json::Value;
@@ -299,4 +299,53 @@ fn stateless_lstm_matches_chainer() {
         let (c, h) = lstm.forward3(Some(&xs[0]), Some(&xs[1]), &xs[2])?;
         Ok(vec![c, h])
     });
+}
+
+/// `(hy, cy, ys)` as one list of outputs.
+fn flat(h: Variable, c: Option<Variable>, ys: Vec<Variable>) -> Vec<Variable> {
+    let mut out = vec![h];
+    out.extend(c);
+    out.extend(ys);
+    out
+}
+
+#[test]
+fn n_step_links_match_chainer() {
+    let fx = fixture("links2");
+    let case = &fx["n_step_lstm"];
+    let rnn = NStepLSTM::new(2, 3, 4, 0.0);
+    load_params(&rnn, case);
+    check("n_step_lstm", &rnn, case, &|xs| {
+        let (h, c, ys) = rnn.forward(Some(&xs[0]), Some(&xs[1]), &xs[2..])?;
+        Ok(flat(h, Some(c), ys))
+    });
+    let case = &fx["n_step_bilstm"];
+    let rnn = NStepBiLSTM::new(2, 3, 4, 0.0);
+    load_params(&rnn, case);
+    check("n_step_bilstm", &rnn, case, &|xs| {
+        let (h, c, ys) = rnn.forward(None, None, xs)?;
+        Ok(flat(h, Some(c), ys))
+    });
+    let case = &fx["n_step_gru"];
+    let rnn = NStepGRU::new(2, 3, 4, 0.0);
+    load_params(&rnn, case);
+    check("n_step_gru", &rnn, case, &|xs| {
+        let (h, ys) = rnn.forward(Some(&xs[0]), &xs[1..])?;
+        Ok(flat(h, None, ys))
+    });
+}
+
+#[test]
+fn n_step_errors_name_the_link() {
+    let rnn = NStepLSTM::new(1, 3, 4, 0.0);
+    let e = rnn.forward(None, None, &[]).unwrap_err().to_string();
+    assert!(e.contains("NStepLSTM::forward"), "{e}");
+    let x = Variable::new(Array::ones(&[2, 3], DType::F32).unwrap());
+    let h = Variable::new(Array::zeros(&[2, 1, 4], DType::F32).unwrap());
+    let e = rnn
+        .forward(Some(&h), None, std::slice::from_ref(&x))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("(1, 1, 4)"), "{e}");
+    assert_eq!(rnn.namedparams().len(), 16);
 }

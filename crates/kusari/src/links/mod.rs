@@ -52,7 +52,10 @@ pub use convolution::{
 };
 pub use model::{Classifier, LossFn};
 pub use normalization::BatchNormalization;
-pub use rnn::{StatefulGRU, StatelessGRU, StatelessLSTM, GRU, LSTM};
+pub use rnn::{
+    NStepBiLSTM, NStepGRU, NStepLSTM, NStepWeights, StatefulGRU, StatelessGRU, StatelessLSTM, GRU,
+    LSTM,
+};
 
 use crate::array::{Error, Result};
 use crate::link::{Forward, Link};

@@ -2,10 +2,14 @@
 //! `L.StatefulGRU` and `L.StatelessGRU`), with Chainer's parameter paths
 //! (`upward/W`, `lateral/W`, `W_r/W`, ...) so saved models interoperate.
 
+use super::connection::{param, DEFAULT_DTYPE};
 use super::Linear;
 use crate::array::{Array, Error, Result};
 use crate::functions as F;
+use crate::initializers::{Constant, LeCunNormal};
 use crate::link::Forward;
+use crate::link::Link;
+use crate::Parameter;
 use crate::{Chain, Variable};
 use std::cell::RefCell;
 
@@ -375,5 +379,335 @@ impl Forward for GRU {
         };
         *self.h.borrow_mut() = Some(h_new.clone());
         Ok(h_new)
+    }
+}
+
+/// One layer and direction of an N-step RNN: parameters `w0`, `w1`, ...
+/// and `b0`, `b1`, ... (Chainer's unnamed `Link` inside the `ChainList`).
+#[derive(Clone, Debug)]
+pub struct NStepWeights {
+    /// The weight matrices `w0 ..`, `(out_size, in)` each.
+    pub ws: Vec<Parameter>,
+    /// The biases `b0 ..`, `(out_size,)` each.
+    pub bs: Vec<Parameter>,
+}
+
+impl Link for NStepWeights {
+    fn visit_own_params(&self, f: &mut dyn FnMut(&str, &Parameter)) {
+        for (j, w) in self.ws.iter().enumerate() {
+            f(&format!("w{j}"), w);
+        }
+        for (j, b) in self.bs.iter().enumerate() {
+            f(&format!("b{j}"), b);
+        }
+    }
+}
+
+/// What the three N-step links share: the layers, children `0`, `1`, ...
+/// (layer `i`, direction `d` at `i * direction + d`), and the sorting and
+/// transposing of the sequences around the `F::n_step_*` function.
+#[derive(Clone, Debug)]
+struct NStepBase {
+    op: &'static str,
+    layers: Vec<NStepWeights>,
+    n_layers: usize,
+    direction: usize,
+    out_size: usize,
+    dropout: f64,
+}
+
+impl NStepBase {
+    fn new(
+        op: &'static str,
+        n_weights: usize,
+        direction: usize,
+        n_layers: usize,
+        in_size: usize,
+        out_size: usize,
+        dropout: f64,
+    ) -> NStepBase {
+        let mut layers = Vec::with_capacity(n_layers * direction);
+        for i in 0..n_layers {
+            for _ in 0..direction {
+                let mut ws = Vec::with_capacity(n_weights);
+                let mut bs = Vec::with_capacity(n_weights);
+                for j in 0..n_weights {
+                    let w_in = match (i, j < n_weights / 2) {
+                        (0, true) => in_size,
+                        (_, true) => out_size * direction,
+                        _ => out_size,
+                    };
+                    let init = LeCunNormal::default().into();
+                    ws.push(param(
+                        &format!("w{j}"),
+                        DEFAULT_DTYPE,
+                        init,
+                        Some(&[out_size, w_in]),
+                    ));
+                    let zero = Constant::new(0.0).into();
+                    bs.push(param(
+                        &format!("b{j}"),
+                        DEFAULT_DTYPE,
+                        zero,
+                        Some(&[out_size]),
+                    ));
+                }
+                layers.push(NStepWeights { ws, bs });
+            }
+        }
+        NStepBase {
+            op,
+            layers,
+            n_layers,
+            direction,
+            out_size,
+            dropout,
+        }
+    }
+
+    fn visit_children(&self, f: &mut dyn FnMut(&str, &dyn Link)) {
+        for (i, l) in self.layers.iter().enumerate() {
+            f(&i.to_string(), l);
+        }
+    }
+
+    /// `ws`, `bs` as the functions take them.
+    fn weights(&self) -> Result<(Vec<Vec<Variable>>, Vec<Vec<Variable>>)> {
+        let vars = |ps: &[Parameter]| ps.iter().map(Parameter::var).collect::<Result<Vec<_>>>();
+        let ws = self
+            .layers
+            .iter()
+            .map(|l| vars(&l.ws))
+            .collect::<Result<_>>()?;
+        let bs = self
+            .layers
+            .iter()
+            .map(|l| vars(&l.bs))
+            .collect::<Result<_>>()?;
+        Ok((ws, bs))
+    }
+
+    /// The sequences sorted by decreasing length (`order[k]` is the
+    /// position in `xs` of the `k`-th longest) and transposed to time-major.
+    fn prepare(&self, xs: &[Variable]) -> Result<(Vec<usize>, Vec<Variable>)> {
+        if xs.is_empty() || xs.iter().any(|x| x.ndim() != 2 || x.shape()[0] == 0) {
+            return Err(Error::Shape {
+                op: self.op,
+                message: format!(
+                    "expected at least one non-empty sequence of shape (L_i, I), got shapes {:?}",
+                    xs.iter().map(|x| x.shape()).collect::<Vec<_>>()
+                ),
+            });
+        }
+        let mut order: Vec<usize> = (0..xs.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(xs[i].shape()[0]));
+        let rows: Vec<Vec<Variable>> = order
+            .iter()
+            .map(|&i| F::split_axis(&xs[i], F::Sections::Count(xs[i].shape()[0]), 0))
+            .collect::<Result<_>>()?;
+        let longest = rows[0].len();
+        let trans = (0..longest)
+            .map(|t| {
+                let at: Vec<&Variable> = rows.iter().filter_map(|r| r.get(t)).collect();
+                F::concat(&at, 0)
+            })
+            .collect::<Result<_>>()?;
+        Ok((order, trans))
+    }
+
+    /// `h` `(S, B, N)` with its batch axis put in (`inv` false) or taken
+    /// back out of (`inv` true) the sorted order; `None` gives zeros.
+    fn permute(
+        &self,
+        h: Option<&Variable>,
+        order: &[usize],
+        inv: bool,
+        like: &Variable,
+    ) -> Result<Variable> {
+        let b = order.len();
+        let s = self.n_layers * self.direction;
+        let h = match h {
+            None => {
+                return Ok(Variable::new(Array::zeros(
+                    &[s, b, self.out_size],
+                    like.dtype(),
+                )?))
+            }
+            Some(h) => h,
+        };
+        if h.shape() != [s, b, self.out_size] {
+            return Err(Error::Shape {
+                op: self.op,
+                message: format!(
+                    "expected initial states of shape ({s}, {b}, {}), got {:?}",
+                    self.out_size,
+                    h.shape()
+                ),
+            });
+        }
+        let parts = F::split_axis(h, F::Sections::Count(b), 1)?;
+        let mut out: Vec<&Variable> = vec![&parts[0]; b];
+        for (k, &i) in order.iter().enumerate() {
+            if inv {
+                out[i] = &parts[k];
+            } else {
+                out[k] = &parts[i];
+            }
+        }
+        F::concat(&out, 1)
+    }
+
+    /// The time-major outputs back to one `(L_i, N)` sequence per input, in the input order.
+    fn unprepare(&self, order: &[usize], ys: &[Variable]) -> Result<Vec<Variable>> {
+        let rows: Vec<Vec<Variable>> = ys
+            .iter()
+            .map(|y| F::split_axis(y, F::Sections::Count(y.shape()[0]), 0))
+            .collect::<Result<_>>()?;
+        let mut out: Vec<Option<Variable>> = vec![None; order.len()];
+        for (k, &i) in order.iter().enumerate() {
+            let seq: Vec<&Variable> = rows.iter().filter_map(|r| r.get(k)).collect();
+            out[i] = Some(F::concat(&seq, 0)?);
+        }
+        Ok(out
+            .into_iter()
+            .map(|y| y.expect("every sequence"))
+            .collect())
+    }
+}
+
+macro_rules! n_step_lstm_link {
+    ($(#[$meta:meta])* $name:ident, $direction:expr, $func:path, $op:literal) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug)]
+        pub struct $name(NStepBase);
+
+        impl $name {
+            /// `n_layers` stacked layers from `in_size` to `out_size` units,
+            /// `dropout` applied between layers in train mode; weights
+            /// `LeCunNormal`, biases 0 as Chainer.
+            pub fn new(n_layers: usize, in_size: usize, out_size: usize, dropout: f64) -> $name {
+                $name(NStepBase::new($op, 8, $direction, n_layers, in_size, out_size, dropout))
+            }
+
+            /// Runs the sequences `xs` (`(L_i, in_size)` each, any order)
+            /// from the states `hx`, `cx` (`(n_layers * directions, B, N)`,
+            /// zeros when `None`); returns `(hy, cy, ys)` with `ys[i]` the
+            /// last layer's outputs for `xs[i]`.
+            pub fn forward(
+                &self,
+                hx: Option<&Variable>,
+                cx: Option<&Variable>,
+                xs: &[Variable],
+            ) -> Result<(Variable, Variable, Vec<Variable>)> {
+                let b = &self.0;
+                let (order, trans) = b.prepare(xs)?;
+                let hx = b.permute(hx, &order, false, &xs[0])?;
+                let cx = b.permute(cx, &order, false, &xs[0])?;
+                let (ws, bs) = b.weights()?;
+                let (hy, cy, ys) = $func(b.n_layers, b.dropout, &hx, &cx, &ws, &bs, &trans)?;
+                Ok((
+                    b.permute(Some(&hy), &order, true, &xs[0])?,
+                    b.permute(Some(&cy), &order, true, &xs[0])?,
+                    b.unprepare(&order, &ys)?,
+                ))
+            }
+        }
+
+        impl Link for $name {
+            fn visit_children(&self, f: &mut dyn FnMut(&str, &dyn Link)) {
+                self.0.visit_children(f)
+            }
+        }
+    };
+}
+
+n_step_lstm_link! {
+    /// A stacked LSTM over variable-length sequences (Chainer's
+    /// `L.NStepLSTM`); the parameters of layer `i` are `/i/w0 .. /i/w7`
+    /// and `/i/b0 .. /i/b7`, as Chainer names them.
+    ///
+    /// ```
+    /// use kusari::{array::{Array, DType}, links::NStepLSTM, Link, Variable};
+    /// let rnn = NStepLSTM::new(2, 3, 4, 0.0);
+    /// let xs = [
+    ///     Variable::new(Array::ones(&[2, 3], DType::F32)?),
+    ///     Variable::new(Array::ones(&[5, 3], DType::F32)?),
+    /// ];
+    /// let (hy, cy, ys) = rnn.forward(None, None, &xs)?;
+    /// assert_eq!((hy.shape(), cy.shape()), (vec![2, 2, 4], vec![2, 2, 4]));
+    /// assert_eq!((ys[0].shape(), ys[1].shape()), (vec![2, 4], vec![5, 4]));
+    /// assert_eq!(rnn.namedparams()[0].0, "/0/w0");
+    /// # Ok::<(), kusari::Error>(())
+    /// ```
+    NStepLSTM, 1, F::n_step_lstm, "NStepLSTM::forward"
+}
+
+n_step_lstm_link! {
+    /// A stacked bidirectional LSTM over variable-length sequences
+    /// (Chainer's `L.NStepBiLSTM`): layer `i` has the forward direction at
+    /// child `2i` and the backward one at `2i + 1`; outputs are `2N` wide.
+    ///
+    /// ```
+    /// use kusari::{array::{Array, DType}, links::NStepBiLSTM, Variable};
+    /// let rnn = NStepBiLSTM::new(1, 3, 4, 0.0);
+    /// let xs = [Variable::new(Array::ones(&[2, 3], DType::F32)?)];
+    /// let (hy, _cy, ys) = rnn.forward(None, None, &xs)?;
+    /// assert_eq!((hy.shape(), ys[0].shape()), (vec![2, 1, 4], vec![2, 8]));
+    /// # Ok::<(), kusari::Error>(())
+    /// ```
+    NStepBiLSTM, 2, F::n_step_bilstm, "NStepBiLSTM::forward"
+}
+
+/// A stacked GRU over variable-length sequences (Chainer's `L.NStepGRU`);
+/// the parameters of layer `i` are `/i/w0 .. /i/w5` and `/i/b0 .. /i/b5`.
+///
+/// ```
+/// use kusari::{array::{Array, DType}, links::NStepGRU, Variable};
+/// let rnn = NStepGRU::new(1, 3, 4, 0.0);
+/// let xs = [Variable::new(Array::ones(&[2, 3], DType::F32)?)];
+/// let (hy, ys) = rnn.forward(None, &xs)?;
+/// assert_eq!((hy.shape(), ys[0].shape()), (vec![1, 1, 4], vec![2, 4]));
+/// # Ok::<(), kusari::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct NStepGRU(NStepBase);
+
+impl NStepGRU {
+    /// `n_layers` stacked layers from `in_size` to `out_size` units,
+    /// `dropout` applied between layers in train mode.
+    pub fn new(n_layers: usize, in_size: usize, out_size: usize, dropout: f64) -> NStepGRU {
+        NStepGRU(NStepBase::new(
+            "NStepGRU::forward",
+            6,
+            1,
+            n_layers,
+            in_size,
+            out_size,
+            dropout,
+        ))
+    }
+
+    /// Runs the sequences `xs` (`(L_i, in_size)` each, any order) from the
+    /// state `hx` (`(n_layers, B, N)`, zeros when `None`); returns `(hy, ys)`.
+    pub fn forward(
+        &self,
+        hx: Option<&Variable>,
+        xs: &[Variable],
+    ) -> Result<(Variable, Vec<Variable>)> {
+        let b = &self.0;
+        let (order, trans) = b.prepare(xs)?;
+        let hx = b.permute(hx, &order, false, &xs[0])?;
+        let (ws, bs) = b.weights()?;
+        let (hy, ys) = F::n_step_gru(b.n_layers, b.dropout, &hx, &ws, &bs, &trans)?;
+        Ok((
+            b.permute(Some(&hy), &order, true, &xs[0])?,
+            b.unprepare(&order, &ys)?,
+        ))
+    }
+}
+
+impl Link for NStepGRU {
+    fn visit_children(&self, f: &mut dyn FnMut(&str, &dyn Link)) {
+        self.0.visit_children(f)
     }
 }
