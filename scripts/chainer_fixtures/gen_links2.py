@@ -83,6 +83,14 @@ def main():
         return (hy,) + tuple(ys)
     cases["n_step_gru"] = link_case(L.NStepGRU(2, 3, 4, 0.0), [hx] + seqs, seed=18, call=n_step_gru)
 
+    xp = r.standard_normal((2, 3, 2)).astype(f32)
+    cases["prelu"] = link_case(L.PReLU((3, 2)), [xp], seed=19)
+    cases["maxout"] = link_case(L.Maxout(4, 3, 2), [xa], seed=20)
+    cases["highway"] = link_case(L.Highway(4), [xa], seed=21)
+    cases["layer_normalization"] = link_case(L.LayerNormalization(), [xa], seed=22)
+    xg = r.standard_normal((2, 4, 3)).astype(f32)
+    cases["group_normalization"] = link_case(L.GroupNormalization(2), [xg], seed=23)
+
     write("links2", cases)
 
 

@@ -8,8 +8,9 @@ use common::{array, assert_close, fixture};
 use kusari::array::{Array, DType};
 use kusari::links::{
     Classifier, Convolution2D, ConvolutionND, Deconvolution2D, DeconvolutionND,
-    DepthwiseConvolution2D, DilatedConvolution2D, EmbedID, Linear, NStepBiLSTM, NStepGRU,
-    NStepLSTM, StatelessGRU, StatelessLSTM, GRU, LSTM,
+    DepthwiseConvolution2D, DilatedConvolution2D, EmbedID, GroupNormalization, Highway,
+    LayerNormalization, Linear, Maxout, NStepBiLSTM, NStepGRU, NStepLSTM, PReLU, StatelessGRU,
+    StatelessLSTM, GRU, LSTM,
 };
 use kusari::{Forward, Link, Parameter, Variable};
 use serde_json::Value;
@@ -348,4 +349,40 @@ fn n_step_errors_name_the_link() {
         .to_string();
     assert!(e.contains("(1, 1, 4)"), "{e}");
     assert_eq!(rnn.namedparams().len(), 16);
+}
+
+#[test]
+fn activation_and_normalization_links_match_chainer() {
+    check_forward("prelu", &PReLU::new(&[3, 2], 0.25));
+    check_forward("maxout", &Maxout::new(4, 3, 2, false));
+    check_forward("highway", &Highway::new(4, false));
+    check_forward("layer_normalization", &LayerNormalization::new(None));
+    check_forward("group_normalization", &GroupNormalization::new(2, None));
+}
+
+#[test]
+fn activation_and_normalization_defaults_and_errors() {
+    let p = PReLU::new(&[], 0.25);
+    assert_eq!(p.w.array().unwrap().to_vec::<f32>().unwrap(), vec![0.25]);
+    let h = Highway::new(3, false);
+    let bt = h.transform.b.as_ref().unwrap().array().unwrap();
+    assert_eq!(bt.to_vec::<f32>().unwrap(), vec![-1.0; 3]);
+    let hb = h.plain.b.as_ref().unwrap().array().unwrap();
+    assert_eq!(hb.to_vec::<f32>().unwrap(), vec![0.0; 3]);
+    let ln = LayerNormalization::new(None);
+    assert_eq!(ln.count_params(), 0);
+    assert_eq!(ln.eps, 1e-6);
+    let gn = GroupNormalization::new(3, None);
+    assert_eq!(gn.eps, 1e-5);
+    let x1 = Variable::new(Array::ones(&[4], DType::F32).unwrap());
+    let e = gn.forward(&x1).unwrap_err().to_string();
+    assert!(e.contains("GroupNormalization::forward"), "{e}");
+    // 4 channels do not split into 3 groups.
+    let x = Variable::new(Array::ones(&[2, 4, 3], DType::F32).unwrap());
+    assert!(gn.forward(&x).is_err());
+    let m = Maxout::new(None, 3, 2, true);
+    assert!(m.linear.b.is_none());
+    let y = m.forward(&Variable::new(Array::ones(&[2, 5], DType::F32).unwrap()));
+    assert_eq!(y.unwrap().shape(), [2, 3]);
+    assert_eq!(m.linear.w.array().unwrap().shape(), [6, 5]);
 }

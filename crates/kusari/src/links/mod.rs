@@ -37,12 +37,14 @@
 //! assert_eq!(paths, ["/l1/W", "/layers/0/W", "/layers/1/W"]);
 //! ```
 
+mod activation;
 mod connection;
 mod convolution;
 mod model;
 mod normalization;
 mod rnn;
 
+pub use activation::{Activation, Highway, Maxout, PReLU};
 pub use connection::{
     Bias, Bilinear, EmbedID, EmbedIDBuilder, Linear, LinearBuilder, Scale, DEFAULT_DTYPE,
 };
@@ -51,7 +53,7 @@ pub use convolution::{
     DeconvolutionND, DepthwiseConvolution2D, DilatedConvolution2D, Sizes,
 };
 pub use model::{Classifier, LossFn};
-pub use normalization::BatchNormalization;
+pub use normalization::{BatchNormalization, GroupNormalization, LayerNormalization};
 pub use rnn::{
     NStepBiLSTM, NStepGRU, NStepLSTM, NStepWeights, StatefulGRU, StatelessGRU, StatelessLSTM, GRU,
     LSTM,
