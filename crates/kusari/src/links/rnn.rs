@@ -403,6 +403,9 @@ impl Link for NStepWeights {
     }
 }
 
+/// One list of variables per layer and direction.
+type Layered = Vec<Vec<Variable>>;
+
 /// What the three N-step links share: the layers, children `0`, `1`, ...
 /// (layer `i`, direction `d` at `i * direction + d`), and the sorting and
 /// transposing of the sequences around the `F::n_step_*` function.
@@ -472,7 +475,7 @@ impl NStepBase {
     }
 
     /// `ws`, `bs` as the functions take them.
-    fn weights(&self) -> Result<(Vec<Vec<Variable>>, Vec<Vec<Variable>>)> {
+    fn weights(&self) -> Result<(Layered, Layered)> {
         let vars = |ps: &[Parameter]| ps.iter().map(Parameter::var).collect::<Result<Vec<_>>>();
         let ws = self
             .layers
