@@ -212,6 +212,20 @@ fn convolution_errors_name_the_link() {
         e.contains("Convolution2D::forward") && e.contains("[3, 4, 4]"),
         "{e}"
     );
+    let e = Convolution2D::builder(3, 4, 3)
+        .outsize(4)
+        .build()
+        .forward(&x)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("outsize"), "{e}");
+    let e = DepthwiseConvolution2D::builder(3, 2, 3)
+        .groups(3)
+        .build()
+        .forward(&x)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("DepthwiseConvolution2D::forward"), "{e}");
     let e = ConvolutionND::new(3, None, 4, 2)
         .forward(&x)
         .unwrap_err()

@@ -256,6 +256,22 @@ fn forward(w: &Parameter, b: &Option<Parameter>, cfg: &Config, x: &Variable) -> 
             ),
         });
     }
+    let a = &cfg.args;
+    let unused = match cfg.kind {
+        Kind::Conv => a.outsize.is_some().then_some("outsize"),
+        Kind::Deconv => a.cover_all.then_some("cover_all"),
+        Kind::Depthwise => (a.outsize.is_some()
+            || a.cover_all
+            || a.groups != 1
+            || a.dilate.iter().any(|&d| d != 1))
+        .then_some("outsize, cover_all, groups or dilate"),
+    };
+    if let Some(option) = unused {
+        return Err(Error::Value {
+            op: cfg.op,
+            message: format!("expected no {option} option for this link, got {a:?}"),
+        });
+    }
     let c = shape[1];
     if !w.is_initialized() {
         w.initialize(&cfg.w_shape(c)?)?;
@@ -313,7 +329,7 @@ conv_link! {
     /// assert_eq!((y.shape(), conv.w.array()?.shape().to_vec()), (vec![2, 4, 3, 3], vec![4, 3, 3, 3]));
     /// let strided = Convolution2D::builder(3, 4, [3, 2]).stride(2).pad(1).nobias(true).build();
     /// let y = strided.forward(&Variable::new(Array::ones(&[1, 3, 5, 5], DType::F32)?))?;
-    /// assert_eq!(y.shape(), [1, 4, 3, 4]);
+    /// assert_eq!(y.shape(), [1, 4, 3, 3]);
     /// # Ok::<(), kusari::Error>(())
     /// ```
     Convolution2D
@@ -544,7 +560,8 @@ impl DepthwiseConvolution2D {
     }
 
     /// A builder for `stride`, `pad`, `nobias` and the initializers (the
-    /// other options are not Chainer's for this link and are ignored).
+    /// other options are not Chainer's for this link: setting them makes
+    /// the forward an error).
     pub fn builder(
         in_channels: impl Into<Option<usize>>,
         channel_multiplier: usize,
