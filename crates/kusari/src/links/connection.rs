@@ -2,7 +2,7 @@
 
 use crate::array::{DType, Error, Result};
 use crate::functions as F;
-use crate::initializers::{Constant, IntoInitializer, LeCunNormal};
+use crate::initializers::{Constant, IntoInitializer, LeCunNormal, Normal};
 use crate::link::Forward;
 use crate::{Chain, Initializer, Parameter, Variable};
 
@@ -321,5 +321,90 @@ impl Bilinear {
             y = F::add(&y, &b.var()?)?;
         }
         Ok(y)
+    }
+}
+
+/// Word embeddings (Chainer's `L.EmbedID`): maps integer ids of any shape
+/// to rows of `W` `(in_size, out_size)`, drawn by `Normal(1.0)` unless told.
+/// Ids equal to `ignore_label` give zero vectors.
+///
+/// ```
+/// use kusari::{array::{array, Array, DType}, links::EmbedID, Forward, Variable};
+/// let embed = EmbedID::builder(10, 4).ignore_label(-1).build();
+/// let ids = Variable::new(Array::from_vec(vec![3i32, -1, 9], &[3])?);
+/// let y = embed.forward(&ids)?;
+/// assert_eq!(y.shape(), [3, 4]);
+/// assert_eq!(y.array().to_vec::<f32>()?[4..8], [0.0; 4]);
+/// # Ok::<(), kusari::Error>(())
+/// ```
+#[derive(Chain, Clone, Debug)]
+pub struct EmbedID {
+    /// The embeddings, `(in_size, out_size)`.
+    #[chain(rename = "W")]
+    pub w: Parameter,
+    /// The id that maps to a zero vector (Chainer's `ignore_label`).
+    #[chain(skip)]
+    pub ignore_label: Option<i64>,
+}
+
+/// Options of [`EmbedID`] (Chainer's keyword arguments).
+pub struct EmbedIDBuilder {
+    in_size: usize,
+    out_size: usize,
+    initial_w: Option<Initializer>,
+    ignore_label: Option<i64>,
+    dtype: DType,
+}
+
+impl EmbedIDBuilder {
+    /// The initializer of `W` (Chainer's `initialW`; default `Normal(1.0)`).
+    pub fn initial_w(mut self, init: impl IntoInitializer) -> EmbedIDBuilder {
+        self.initial_w = Some(init.into_initializer());
+        self
+    }
+
+    /// The id that maps to a zero vector (default none).
+    pub fn ignore_label(mut self, label: impl Into<Option<i64>>) -> EmbedIDBuilder {
+        self.ignore_label = label.into();
+        self
+    }
+
+    /// The parameter's dtype (default float32).
+    pub fn dtype(mut self, dtype: DType) -> EmbedIDBuilder {
+        self.dtype = dtype;
+        self
+    }
+
+    /// The link.
+    pub fn build(self) -> EmbedID {
+        let init = self.initial_w.unwrap_or_else(|| Normal::new(1.0).into());
+        EmbedID {
+            w: param("W", self.dtype, init, Some(&[self.in_size, self.out_size])),
+            ignore_label: self.ignore_label,
+        }
+    }
+}
+
+impl EmbedID {
+    /// An embedding of `in_size` ids into `out_size` dimensions, no ignored label.
+    pub fn new(in_size: usize, out_size: usize) -> EmbedID {
+        EmbedID::builder(in_size, out_size).build()
+    }
+
+    /// A builder for the other options.
+    pub fn builder(in_size: usize, out_size: usize) -> EmbedIDBuilder {
+        EmbedIDBuilder {
+            in_size,
+            out_size,
+            initial_w: None,
+            ignore_label: None,
+            dtype: DEFAULT_DTYPE,
+        }
+    }
+}
+
+impl Forward for EmbedID {
+    fn forward(&self, x: &Variable) -> Result<Variable> {
+        F::embed_id(x, &self.w.var()?, self.ignore_label)
     }
 }

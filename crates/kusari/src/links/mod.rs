@@ -37,13 +37,27 @@
 //! assert_eq!(paths, ["/l1/W", "/layers/0/W", "/layers/1/W"]);
 //! ```
 
+mod activation;
 mod connection;
+mod convolution;
 mod model;
 mod normalization;
+mod rnn;
 
-pub use connection::{Bias, Bilinear, Linear, LinearBuilder, Scale, DEFAULT_DTYPE};
+pub use activation::{Activation, Highway, Maxout, PReLU};
+pub use connection::{
+    Bias, Bilinear, EmbedID, EmbedIDBuilder, Linear, LinearBuilder, Scale, DEFAULT_DTYPE,
+};
+pub use convolution::{
+    ConvConfig, Convolution2D, ConvolutionBuilder, ConvolutionLink, ConvolutionND, Deconvolution2D,
+    DeconvolutionND, DepthwiseConvolution2D, DilatedConvolution2D, Sizes,
+};
 pub use model::{Classifier, LossFn};
-pub use normalization::BatchNormalization;
+pub use normalization::{BatchNormalization, GroupNormalization, LayerNormalization};
+pub use rnn::{
+    NStepBiLSTM, NStepGRU, NStepLSTM, NStepWeights, StatefulGRU, StatelessGRU, StatelessLSTM, GRU,
+    LSTM,
+};
 
 use crate::array::{Error, Result};
 use crate::link::{Forward, Link};

@@ -1,6 +1,7 @@
 //! Model wrappers (Chainer's `chainer.links.model`).
 
 use crate::array::Result;
+use crate::functions as F;
 use crate::link::Forward;
 use crate::{Chain, Variable};
 use std::cell::RefCell;
@@ -56,6 +57,25 @@ pub struct Classifier<P> {
 }
 
 impl<P: Forward> Classifier<P> {
+    /// A classifier with Chainer's defaults: `F::softmax_cross_entropy` as
+    /// the loss and `F::accuracy` (no ignored label) as the accuracy.
+    ///
+    /// ```
+    /// use kusari::{array::{Array, DType}, links::{Classifier, Linear}, Variable};
+    /// let model = Classifier::new(Linear::new(3, 4));
+    /// let x = Variable::new(Array::ones(&[2, 3], DType::F32)?);
+    /// let t = Variable::new(Array::zeros(&[2], DType::I32)?);
+    /// let loss = model.forward(&x, &t)?;
+    /// assert_eq!(loss.shape(), Vec::<usize>::new());
+    /// assert!(model.last_accuracy().is_some());
+    /// # Ok::<(), kusari::Error>(())
+    /// ```
+    pub fn new(predictor: P) -> Classifier<P> {
+        Classifier::with_lossfun(predictor, Rc::new(F::softmax_cross_entropy)).accfun(Rc::new(
+            |y: &Variable, t: &Variable| F::accuracy(y, t, None),
+        ))
+    }
+
     /// A classifier with the given loss and no accuracy function.
     pub fn with_lossfun(predictor: P, lossfun: LossFn) -> Classifier<P> {
         Classifier {

@@ -121,3 +121,132 @@ impl Forward for BatchNormalization {
         self.forward_finetune(x, false)
     }
 }
+
+/// Lazily initialized `gamma` (1) and `beta` (0) of `size` entries.
+fn scale_shift(size: Option<usize>) -> (Parameter, Parameter) {
+    let shape = size.map(|s| [s]);
+    (
+        param(
+            "gamma",
+            DEFAULT_DTYPE,
+            Constant::new(1.0).into(),
+            shape.as_ref().map(|s| &s[..]),
+        ),
+        param(
+            "beta",
+            DEFAULT_DTYPE,
+            Constant::new(0.0).into(),
+            shape.as_ref().map(|s| &s[..]),
+        ),
+    )
+}
+
+/// Layer normalization (Chainer's `L.LayerNormalization`): each sample of
+/// `x` `(B, size)` is normalized over its units, then scaled by `gamma` (1)
+/// and shifted by `beta` (0). With `size` `None` they are initialized at
+/// the first forward. `eps` defaults to Chainer's 1e-6.
+///
+/// ```
+/// use kusari::{array::{Array, DType}, links::LayerNormalization, Forward, Variable};
+/// let ln = LayerNormalization::new(None);
+/// let y = ln.forward(&Variable::new(Array::ones(&[2, 5], DType::F32)?))?;
+/// assert_eq!((y.shape(), ln.gamma.array()?.shape().to_vec()), (vec![2, 5], vec![5]));
+/// # Ok::<(), kusari::Error>(())
+/// ```
+#[derive(Chain, Clone, Debug)]
+pub struct LayerNormalization {
+    /// The scale.
+    pub gamma: Parameter,
+    /// The shift.
+    pub beta: Parameter,
+    /// Added to the variance (Chainer's `eps`).
+    #[chain(skip)]
+    pub eps: f64,
+}
+
+impl LayerNormalization {
+    /// A layer normalization of `size` units (`None`: decided at the first forward).
+    pub fn new(size: impl Into<Option<usize>>) -> LayerNormalization {
+        let (gamma, beta) = scale_shift(size.into());
+        LayerNormalization {
+            gamma,
+            beta,
+            eps: 1e-6,
+        }
+    }
+}
+
+impl Forward for LayerNormalization {
+    fn forward(&self, x: &Variable) -> Result<Variable> {
+        if !self.gamma.is_initialized() {
+            let size = x.shape().iter().skip(1).product::<usize>();
+            self.gamma.initialize(&[size])?;
+            self.beta.initialize(&[size])?;
+        }
+        F::layer_normalization(x, &self.gamma.var()?, &self.beta.var()?, self.eps)
+    }
+}
+
+/// Group normalization (Chainer's `L.GroupNormalization`): the channels of
+/// `x` `(B, C, ...)` are split into `groups`, each normalized per sample,
+/// then scaled by `gamma` (1) and shifted by `beta` (0), both `(C,)`. With
+/// `size` `None` they are initialized at the first forward from `C`. `eps`
+/// defaults to Chainer's 1e-5.
+///
+/// ```
+/// use kusari::{array::{Array, DType}, links::GroupNormalization, Forward, Variable};
+/// let gn = GroupNormalization::new(2, None);
+/// let y = gn.forward(&Variable::new(Array::ones(&[2, 4, 3], DType::F32)?))?;
+/// assert_eq!((y.shape(), gn.gamma.array()?.shape().to_vec()), (vec![2, 4, 3], vec![4]));
+/// # Ok::<(), kusari::Error>(())
+/// ```
+#[derive(Chain, Clone, Debug)]
+pub struct GroupNormalization {
+    /// The scale, `(C,)`.
+    pub gamma: Parameter,
+    /// The shift, `(C,)`.
+    pub beta: Parameter,
+    /// The number of channel groups.
+    #[chain(skip)]
+    pub groups: usize,
+    /// Added to the variance (Chainer's `eps`).
+    #[chain(skip)]
+    pub eps: f64,
+}
+
+impl GroupNormalization {
+    /// A group normalization with `groups` groups over `size` channels
+    /// (`None`: decided at the first forward).
+    pub fn new(groups: usize, size: impl Into<Option<usize>>) -> GroupNormalization {
+        let (gamma, beta) = scale_shift(size.into());
+        GroupNormalization {
+            gamma,
+            beta,
+            groups,
+            eps: 1e-5,
+        }
+    }
+}
+
+impl Forward for GroupNormalization {
+    fn forward(&self, x: &Variable) -> Result<Variable> {
+        if !self.gamma.is_initialized() {
+            let shape = x.shape();
+            if shape.len() < 2 {
+                return Err(crate::array::Error::Shape {
+                    op: "GroupNormalization::forward",
+                    message: format!("expected x of at least 2 axes (batch, channels, ...), got x.shape {shape:?}"),
+                });
+            }
+            self.gamma.initialize(&[shape[1]])?;
+            self.beta.initialize(&[shape[1]])?;
+        }
+        F::group_normalization(
+            x,
+            self.groups,
+            &self.gamma.var()?,
+            &self.beta.var()?,
+            self.eps,
+        )
+    }
+}
