@@ -61,7 +61,12 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// Median rate of `runs` timed runs of `iters` calls of `step`, each of
 /// which processes `per_step` samples.
-fn rate(iters: usize, runs: usize, per_step: f64, mut step: impl FnMut() -> Result<()>) -> Result<f64> {
+fn rate(
+    iters: usize,
+    runs: usize,
+    per_step: f64,
+    mut step: impl FnMut() -> Result<()>,
+) -> Result<f64> {
     for _ in 0..3 {
         step()?;
     }
@@ -144,7 +149,14 @@ fn main() -> Result<()> {
     let mut opt = SGD::new();
     opt.setup(&lm)?;
     let words: Vec<Variable> = (0..=bptt)
-        .map(|_| Ok(Variable::constant(g.integers(0, vocab as i64, &[batch], DType::I32)?)))
+        .map(|_| {
+            Ok(Variable::constant(g.integers(
+                0,
+                vocab as i64,
+                &[batch],
+                DType::I32,
+            )?))
+        })
         .collect::<Result<_>>()?;
     let per_s = rate(iters.div_ceil(4), runs, (batch * bptt) as f64, || {
         opt.update_with(&mut || {
