@@ -2,7 +2,7 @@
 //! differentiable functions; the kinks use masks taken from the forward
 //! values, so the gradients there are Chainer's.
 
-use super::prims::{mul_const, relu};
+use super::prims::mul_const;
 use super::{expect_reduce, expect_same_shape, labels, Reduce};
 use crate::array::{Array, Error, Result};
 use crate::functions::{self as F, expect_float, expect_same_dtype};
@@ -69,7 +69,7 @@ pub fn hinge(x: &Variable, t: &Variable, norm: HingeNorm, reduce: Reduce) -> Res
         }
         (n, Array::from_vec(sign, &[n, k])?.astype(xd.dtype())?)
     };
-    let m = relu(&F::add_constant(&mul_const(x, sign)?, 1.0)?)?;
+    let m = F::relu(&F::add_constant(&mul_const(x, sign)?, 1.0)?)?;
     let y = match norm {
         HingeNorm::L1 => m,
         HingeNorm::L2 => F::mul(&m, &m)?,
@@ -132,7 +132,7 @@ pub fn contrastive(
     };
     let dist_sq = row_sq_dist(x0, x1)?;
     let dist = F::pow_constant(&dist_sq, 0.5)?;
-    let md = relu(&F::rsub_constant(&dist, margin)?)?;
+    let md = F::relu(&F::rsub_constant(&dist, margin)?)?;
     let similar = mul_const(&dist_sq, yf.clone())?;
     let dissimilar = mul_const(&F::mul(&md, &md)?, yf.multiply(-1.0)?.add(1.0)?)?;
     let l = F::mul_constant(&F::add(&similar, &dissimilar)?, 0.5)?;
@@ -165,6 +165,6 @@ pub fn triplet(
     let n = anchor.shape()[0];
     let dp = row_sq_dist(anchor, positive)?;
     let dn = row_sq_dist(anchor, negative)?;
-    let l = relu(&F::add_constant(&F::sub(&dp, &dn)?, margin)?)?;
+    let l = F::relu(&F::add_constant(&F::sub(&dp, &dn)?, margin)?)?;
     mean_or_no(l, reduce, n)
 }

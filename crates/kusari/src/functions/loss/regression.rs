@@ -1,7 +1,7 @@
 //! Regression losses: `mean_squared_error` (fused), `squared_error`,
 //! `mean_absolute_error`, `absolute_error`, `huber_loss`.
 
-use super::prims::{abs, mul_const};
+use super::prims::mul_const;
 use super::{compute_dtype, contiguous, expect_reduce, expect_same_shape, with_real, Reduce};
 use crate::array::{Array, DType, Element as _, Result};
 use crate::config;
@@ -95,14 +95,17 @@ pub fn squared_error(x0: &Variable, x1: &Variable) -> Result<Variable> {
 /// Elementwise `|x0 - x1|` (Chainer's `F.absolute_error`; the gradient at 0 is 0).
 pub fn absolute_error(x0: &Variable, x1: &Variable) -> Result<Variable> {
     check_pair_vars("absolute_error", x0, x1)?;
-    abs(&F::sub(x0, x1)?)
+    F::absolute(&F::sub(x0, x1)?)
 }
 
 /// Mean of the absolute differences, `sum(|x0 - x1|) / x0.size` (Chainer's `F.mean_absolute_error`).
 pub fn mean_absolute_error(x0: &Variable, x1: &Variable) -> Result<Variable> {
     check_pair_vars("mean_absolute_error", x0, x1)?;
     let n = x0.size() as f64;
-    F::mul_constant(&F::sum(&abs(&F::sub(x0, x1)?)?, None, false)?, 1.0 / n)
+    F::mul_constant(
+        &F::sum(&F::absolute(&F::sub(x0, x1)?)?, None, false)?,
+        1.0 / n,
+    )
 }
 
 /// The Huber loss of `x - t` (Chainer's `F.huber_loss`): `a^2 / 2` where
@@ -127,7 +130,7 @@ pub fn huber_loss(x: &Variable, t: &Variable, delta: f64, reduce: Reduce) -> Res
         }
     }
     let d = F::sub(x, t)?;
-    let a = abs(&d)?;
+    let a = F::absolute(&d)?;
     let inside = a.data().less_equal(delta)?.astype(d.dtype())?;
     let outside = inside.multiply(-1.0)?.add(1.0)?;
     let quad = mul_const(&F::mul_constant(&F::mul(&d, &d)?, 0.5)?, inside)?;

@@ -1,7 +1,7 @@
 //! `sigmoid_cross_entropy`: the stable log-sigmoid loss and its gradient
 //! `sigmoid(x) - t`, each in one pass.
 
-use super::prims::{mul_const, sigmoid};
+use super::prims::mul_const;
 use super::{compute_dtype, contiguous, expect_reduce, labels, with_real, Real, Reduce};
 use crate::array::{Array, DType, Element as _, Error, Result};
 use crate::config;
@@ -114,7 +114,7 @@ impl FunctionNode for SigmoidCrossEntropy {
             let tf: Vec<f64> = t.iter().map(|&l| l.max(0) as f64).collect();
             let shape = x.shape();
             let diff = F::sub(
-                &sigmoid(&x)?,
+                &F::sigmoid(&x)?,
                 &Variable::constant(Array::from_vec(tf, &shape)?.astype(dtype)?),
             )?;
             let scaled = mul_const(&diff, Array::from_vec(mask, &shape)?.astype(dtype)?)?;

@@ -395,7 +395,7 @@ impl FunctionNode for SoftmaxCrossEntropy {
             // A graph of the gradient is wanted: build it from differentiable functions.
             let factor = self.label_factor(&t, &shape, dtype)?;
             let target = Variable::constant(self.target(&t, &shape, dtype)?);
-            let diff = F::sub(&prims::softmax(&x, 1)?, &target)?;
+            let diff = F::sub(&F::softmax(&x, 1)?, &target)?;
             let g = prims::expand_to(&gy[0], 1, &shape)?;
             let gx = F::mul(&prims::mul_const(&g, factor.broadcast_to(&shape)?)?, &diff)?;
             return Ok(vec![Some(gx), None]);

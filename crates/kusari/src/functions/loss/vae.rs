@@ -2,7 +2,6 @@
 //! `gaussian_kl_divergence`, `gaussian_nll`, `bernoulli_nll`, composed of
 //! differentiable functions as Chainer composes them.
 
-use super::prims::softplus;
 use super::{expect_reduce, expect_same_shape, Reduce};
 use crate::array::Result;
 use crate::functions::{self as F, expect_float, expect_same_dtype};
@@ -80,5 +79,5 @@ pub fn gaussian_nll(
 /// [`gaussian_kl_divergence`].
 pub fn bernoulli_nll(x: &Variable, y: &Variable, reduce: Reduce) -> Result<Variable> {
     check("bernoulli_nll", &["x", "y"], &[x, y], reduce)?;
-    reduce_all(F::sub(&softplus(y)?, &F::mul(x, y)?)?, reduce)
+    reduce_all(F::sub(&F::softplus(y, 1.0)?, &F::mul(x, y)?)?, reduce)
 }

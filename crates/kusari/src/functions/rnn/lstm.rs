@@ -4,7 +4,7 @@ use crate::array::{Array, Error, Result};
 use crate::config;
 use crate::function_node::{apply, BackwardContext, FunctionNode};
 use crate::functions as F;
-use crate::functions::loss::prims::{self, concat, sigmoid, split};
+use crate::functions::loss::prims::{concat, split};
 use crate::functions::loss::{compute_dtype, contiguous, with_real, Real};
 use crate::Variable;
 
@@ -282,10 +282,10 @@ fn gates(x: &Variable) -> Result<[Variable; 4]> {
     let parts = split(&F::reshape(x, &s4)?, 2, &[1, 1, 1, 1])?;
     let g = |k: usize| F::reshape(&parts[k], &s);
     Ok([
-        prims::tanh(&g(0)?)?,
-        sigmoid(&g(1)?)?,
-        sigmoid(&g(2)?)?,
-        sigmoid(&g(3)?)?,
+        F::tanh(&g(0)?)?,
+        F::sigmoid(&g(1)?)?,
+        F::sigmoid(&g(2)?)?,
+        F::sigmoid(&g(3)?)?,
     ])
 }
 
@@ -312,7 +312,7 @@ fn backward_composed(
     let (cp, _) = head_tail(c_prev, b)?;
     let (gc_b, gc_rest) = head_tail(gc, b)?;
     let c = F::add(&F::mul(&a, &i)?, &F::mul(&f, &cp)?)?;
-    let co = prims::tanh(&c)?;
+    let co = F::tanh(&c)?;
     let one_minus_sq = |v: &Variable| F::rsub_constant(&F::mul(v, v)?, 1.0);
     let dsig = |v: &Variable| F::mul(v, &F::rsub_constant(v, 1.0)?);
     let temp = F::add(&F::mul(&F::mul(gh, &o)?, &one_minus_sq(&co)?)?, &gc_b)?;

@@ -9,7 +9,7 @@ use crate::array::ops::random::Generator;
 use crate::array::{DType, Error, Result};
 use crate::config;
 use crate::functions as F;
-use crate::functions::loss::prims::{concat, mul_const, relu, sigmoid, split, tanh};
+use crate::functions::loss::prims::{concat, mul_const, split};
 use crate::Variable;
 use std::cell::RefCell;
 
@@ -150,16 +150,16 @@ impl Cell {
                 Ok((h, Some(c)))
             }
             Cell::Gru { w, b } => {
-                let r = sigmoid(&F::add(
+                let r = F::sigmoid(&F::add(
                     &linear(x, &w[0], &b[0])?,
                     &linear(h, &w[3], &b[3])?,
                 )?)?;
-                let z = sigmoid(&F::add(
+                let z = F::sigmoid(&F::add(
                     &linear(x, &w[1], &b[1])?,
                     &linear(h, &w[4], &b[4])?,
                 )?)?;
                 let u = linear(h, &w[5], &b[5])?;
-                let h_bar = tanh(&F::add(&linear(x, &w[2], &b[2])?, &F::mul(&r, &u)?)?)?;
+                let h_bar = F::tanh(&F::add(&linear(x, &w[2], &b[2])?, &F::mul(&r, &u)?)?)?;
                 let keep = F::mul(&z, h)?;
                 Ok((
                     F::add(&F::mul(&F::rsub_constant(&z, 1.0)?, &h_bar)?, &keep)?,
@@ -169,8 +169,8 @@ impl Cell {
             Cell::Rnn { w, b, act } => {
                 let a = F::add(&linear(x, &w[0], &b[0])?, &linear(h, &w[1], &b[1])?)?;
                 let h = match act {
-                    RnnActivation::Tanh => tanh(&a)?,
-                    RnnActivation::Relu => relu(&a)?,
+                    RnnActivation::Tanh => F::tanh(&a)?,
+                    RnnActivation::Relu => F::relu(&a)?,
                 };
                 Ok((h, None))
             }
