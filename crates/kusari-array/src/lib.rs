@@ -2,8 +2,8 @@
 //!
 //! NumPy-compatible n-dimensional arrays for Rust: a run-time dtype, views
 //! over shared storage, broadcasting and NumPy's type promotion, ufuncs,
-//! reductions, matmul, indexing and seeded random numbers, on a backend
-//! seam that the CUDA backend will plug into.
+//! reductions, matmul, indexing and seeded random numbers, on the CPU and
+//! (storage, transfers, matmul so far) on NVIDIA GPUs through [`cuda`].
 //!
 //! ```
 //! use kusari_array::{Array, DType};
@@ -20,6 +20,7 @@ pub use half;
 
 mod array;
 mod backend;
+pub mod cuda;
 mod device;
 mod dtype;
 mod error;

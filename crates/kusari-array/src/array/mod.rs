@@ -199,6 +199,12 @@ impl Array {
         }
     }
 
+    /// Device address of the first element (kernel arguments, cuBLAS); an
+    /// error naming `op` for host arrays.
+    pub(crate) fn device_ptr(&self, op: &'static str) -> Result<u64> {
+        Ok(self.storage.device_ptr(op)? + (self.offset * self.dtype.itemsize()) as u64)
+    }
+
     /// Host address of the first element for writing; makes the storage unique first.
     pub(crate) fn host_ptr_mut(&mut self) -> Result<*mut u8> {
         self.make_unique()?;
@@ -237,13 +243,17 @@ impl Array {
     }
 
     /// The elements in row-major order, converted to `T` with `astype` semantics.
+    ///
+    /// Reading a device array copies it to the host first, which waits for
+    /// the work queued on its stream.
     pub fn to_vec<T: Element>(&self) -> Result<Vec<T>> {
-        let c = if self.dtype == T::DTYPE && self.is_c_contiguous() {
-            self.clone()
+        // Convert on the host: device casts need generated kernels.
+        let host = self.to_cpu()?;
+        let c = if host.dtype == T::DTYPE && host.is_c_contiguous() {
+            host
         } else {
-            self.astype_order(T::DTYPE, Order::C)?
+            host.astype_order(T::DTYPE, Order::C)?
         };
-        let c = c.to_device(Device::Cpu)?;
         Ok(c.as_slice::<T>()
             .expect("contiguous host array of T")
             .to_vec())
@@ -297,15 +307,55 @@ impl Array {
         one.item()
     }
 
-    /// Moves (copies) the array to `device`; a no-op clone when it is already there.
+    /// Copies the array to `device`; a no-op clone when it is already there.
+    /// Only the elements the array spans are copied, and the copy keeps its
+    /// strides (a transposed array stays transposed). Copying from a GPU waits
+    /// for the work queued on it; between two GPUs the data goes through the host.
+    ///
+    /// ```
+    /// use kusari_array::{Array, Device};
+    /// let a = Array::arange(3)?;
+    /// match Device::cuda(0) {
+    ///     Ok(gpu) => assert_eq!(a.to_device(gpu)?.to_vec::<i64>()?, vec![0, 1, 2]),
+    ///     Err(e) => assert!(e.to_string().contains("CUDA")), // no GPU here
+    /// }
+    /// # Ok::<(), kusari_array::Error>(())
+    /// ```
     pub fn to_device(&self, device: Device) -> Result<Array> {
-        if device == self.device() {
+        let here = self.device();
+        if device == here {
             return Ok(self.clone());
         }
-        match device {
-            Device::Cpu => Ok(self.clone()),
-            Device::Cuda(n) => Err(Device::cuda(n).unwrap_err()),
-        }
+        let itemsize = self.itemsize();
+        let (lo, hi) =
+            crate::backend::cuda::buffer::element_span(&self.shape, &self.strides, self.offset)
+                .unwrap_or((self.offset, self.offset));
+        let bytes = (hi - lo) * itemsize;
+        let storage = match (&*self.storage, device) {
+            (Storage::Cpu(b), Device::Cuda(n)) => {
+                let dev = crate::backend::cuda::device(n)?;
+                // SAFETY: the span lies inside the host storage (views never reach outside it).
+                let host =
+                    unsafe { std::slice::from_raw_parts(b.as_ptr().add(lo * itemsize), bytes) };
+                Storage::Cuda(crate::backend::cuda::CudaBuffer::from_host(&dev, host)?)
+            }
+            (Storage::Cuda(b), Device::Cpu) => {
+                let host = crate::memory::CpuBuffer::uninit(bytes)?;
+                // SAFETY: a fresh host buffer of `bytes` bytes, filled entirely by the copy.
+                let dst = unsafe { std::slice::from_raw_parts_mut(host.as_ptr(), bytes) };
+                b.to_host(lo * itemsize, dst)?;
+                Storage::Cpu(host)
+            }
+            (Storage::Cuda(_), Device::Cuda(_)) => return self.to_cpu()?.to_device(device),
+            (Storage::Cpu(_), Device::Cpu) => unreachable!("same device handled above"),
+        };
+        Ok(Array {
+            storage: Arc::new(storage),
+            dtype: self.dtype,
+            shape: self.shape.clone(),
+            strides: self.strides.clone(),
+            offset: self.offset - lo,
+        })
     }
 
     /// Copies to the host (alias of `to_device(Device::Cpu)`, CuPy's `get()`).

@@ -1,10 +1,12 @@
 //! The seam between "what an operation means" (`ops/`, `array/`) and "how a
 //! device computes it". Each function here checks that its operands share a
 //! device and hands them to that device's implementation; the layers above
-//! never ask which device they run on. Only the CPU backend exists so far;
-//! the CUDA backend will add a second arm to each match.
+//! never ask which device they run on. The CUDA backend (`cuda/`) so far
+//! provides storage, transfers, kernel launching and cuBLAS matmul; the other
+//! operations still answer CUDA arrays with `expect_cpu`'s error.
 
 pub(crate) mod cpu;
+pub(crate) mod cuda;
 
 use crate::{Array, Result};
 

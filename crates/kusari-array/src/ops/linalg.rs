@@ -79,6 +79,9 @@ pub fn matmul(a: &Array, b: &Array) -> Result<Array> {
 
 /// `av @ bv` for operands already broadcast to `(*batch, m, k)` and `(*batch, k, n)`.
 fn matmul_into_new(av: &Array, bv: &Array, dtype: DType, out_shape: &[usize]) -> Result<Array> {
+    if let crate::Device::Cuda(_) = av.device() {
+        return crate::backend::cuda::blas::matmul(av, bv, dtype, out_shape);
+    }
     av.expect_cpu("matmul")?;
     let compute = match dtype {
         DType::F32 | DType::F64 => dtype,

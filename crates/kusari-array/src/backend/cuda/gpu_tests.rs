@@ -1,0 +1,236 @@
+//! Tests that need a real GPU. They run when `KUSARI_TEST_CUDA=1` is set and
+//! then fail if no device is usable; without it they return at once (CI and
+//! CPU-only machines have no GPU). Run on a GPU machine with
+//! `KUSARI_TEST_CUDA=1 cargo test -p kusari-array --release --lib backend::cuda::gpu_tests -- --test-threads=1`.
+
+use super::launch::{launch, linear_launch, KernelParam};
+use crate::ops::linalg::matmul;
+use crate::{cuda, Array, DType, Device, Error};
+
+/// The device under test, or `None` when GPU tests are not requested.
+fn gpu() -> Option<Device> {
+    if std::env::var("KUSARI_TEST_CUDA").as_deref() != Ok("1") {
+        return None;
+    }
+    Some(Device::cuda(0).expect("KUSARI_TEST_CUDA=1 but cuda:0 is not usable"))
+}
+
+fn close(a: &[f64], b: &[f64], tol: f64) {
+    assert_eq!(a.len(), b.len());
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        assert!(
+            (x - y).abs() <= tol * (1.0 + y.abs()),
+            "element {i}: {x} vs {y}"
+        );
+    }
+}
+
+#[test]
+fn round_trips_keep_values_and_views() {
+    let Some(g) = gpu() else { return };
+    let a = Array::arange(12)
+        .unwrap()
+        .astype(DType::F32)
+        .unwrap()
+        .reshape(&[3, 4])
+        .unwrap();
+    let d = a.to_device(g).unwrap();
+    assert_eq!(d.device(), g);
+    assert_eq!(d.to_vec::<f32>().unwrap(), a.to_vec::<f32>().unwrap());
+    // A transposed view travels as a view and comes back in the right order.
+    let t = a.t();
+    assert_eq!(
+        t.to_device(g).unwrap().to_vec::<f32>().unwrap(),
+        t.to_vec::<f32>().unwrap()
+    );
+    // A reversed strided slice.
+    let s = a
+        .slice(&[
+            crate::SliceArg::from(..),
+            crate::SliceArg::Range {
+                start: None,
+                stop: None,
+                step: -2,
+            },
+        ])
+        .unwrap();
+    assert_eq!(
+        s.to_device(g)
+            .unwrap()
+            .to_cpu()
+            .unwrap()
+            .to_vec::<f32>()
+            .unwrap(),
+        s.to_vec::<f32>().unwrap()
+    );
+    assert!(d
+        .sum(None, false)
+        .unwrap_err()
+        .to_string()
+        .contains("cuda:0"));
+    let z = Array::zeros_on(&[5], DType::F64, g).unwrap();
+    assert_eq!(z.to_vec::<f64>().unwrap(), vec![0.0; 5]);
+    assert_eq!(
+        Array::zeros_on(&[0, 3], DType::F32, g)
+            .unwrap()
+            .to_vec::<f32>()
+            .unwrap(),
+        Vec::<f32>::new()
+    );
+    assert_eq!(d.get::<f32>(&[2, 1]).unwrap(), 9.0);
+    assert!(format!("{d}").contains("11"));
+}
+
+#[test]
+fn ordinals_past_the_count_are_errors() {
+    let Some(_) = gpu() else { return };
+    let n = cuda::device_count().unwrap();
+    let e = Device::cuda(n).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!("cuda:{n}")) && e.contains(&n.to_string()),
+        "{e}"
+    );
+}
+
+#[test]
+fn mixing_devices_is_an_error_naming_both() {
+    let Some(g) = gpu() else { return };
+    let a = Array::ones(&[2, 2], DType::F32).unwrap();
+    let e = matmul(&a, &a.to_device(g).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("cpu") && e.contains("cuda:0"), "{e}");
+}
+
+#[test]
+fn matmul_matches_the_cpu() {
+    let Some(g) = gpu() else { return };
+    let mk = |shape: &[usize], dtype: DType, seed: usize| {
+        let n: usize = shape.iter().product();
+        let v: Vec<f64> = (0..n)
+            .map(|i| (((i * 7 + seed * 13) % 11) as f64 - 5.0) / 4.0)
+            .collect();
+        Array::from_vec(v, shape).unwrap().astype(dtype).unwrap()
+    };
+    for (dtype, tol) in [
+        (DType::F32, 1e-5),
+        (DType::F64, 1e-12),
+        (DType::F16, 1e-2),
+        (DType::BF16, 3e-2),
+    ] {
+        let cases: Vec<(Array, Array)> = vec![
+            (mk(&[3, 5], dtype, 1), mk(&[5, 4], dtype, 2)),
+            (mk(&[5, 3], dtype, 1).t(), mk(&[5, 4], dtype, 2)),
+            (mk(&[3, 5], dtype, 1), mk(&[4, 5], dtype, 2).t()),
+            (mk(&[2, 3, 5], dtype, 3), mk(&[2, 5, 4], dtype, 4)),
+            (mk(&[2, 3, 5], dtype, 3), mk(&[5, 4], dtype, 4)),
+            (mk(&[5], dtype, 5), mk(&[5, 4], dtype, 6)),
+            (mk(&[3, 5], dtype, 5), mk(&[5], dtype, 6)),
+        ];
+        for (a, b) in cases {
+            let want = matmul(&a, &b).unwrap();
+            let got = matmul(&a.to_device(g).unwrap(), &b.to_device(g).unwrap()).unwrap();
+            assert_eq!(got.shape(), want.shape());
+            assert_eq!(got.dtype(), want.dtype());
+            close(
+                &got.to_vec::<f64>().unwrap(),
+                &want.to_vec::<f64>().unwrap(),
+                tol,
+            );
+        }
+    }
+    let a = mk(&[2, 0], DType::F32, 0).to_device(g).unwrap();
+    let b = mk(&[0, 3], DType::F32, 0).to_device(g).unwrap();
+    assert_eq!(
+        matmul(&a, &b).unwrap().to_vec::<f32>().unwrap(),
+        vec![0.0; 6]
+    );
+    let i = Array::ones(&[2, 2], DType::I64)
+        .unwrap()
+        .to_device(g)
+        .unwrap();
+    let e = matmul(&i, &i).unwrap_err().to_string();
+    assert!(e.contains("not yet supported on CUDA"), "{e}");
+}
+
+#[test]
+fn pool_counts_and_limits() {
+    let Some(g) = gpu() else { return };
+    let pool = cuda::memory_pool(g).unwrap();
+    pool.free_all_blocks();
+    let before = pool.used_bytes();
+    let a = Array::zeros_on(&[1000], DType::F32, g).unwrap();
+    assert_eq!(pool.used_bytes(), before + 4096);
+    drop(a);
+    assert_eq!(pool.used_bytes(), before);
+    assert!(pool.free_bytes() >= 4096);
+    pool.set_limit(Some(pool.total_bytes() + 1024));
+    let e = Array::zeros_on(&[1 << 20], DType::F32, g).err().unwrap();
+    assert!(
+        matches!(e, Error::OutOfMemory { requested, .. } if requested == 4 << 20),
+        "{e:?}"
+    );
+    pool.set_limit(None);
+    pool.set_enabled(false);
+    assert_eq!(pool.free_bytes(), 0);
+    drop(Array::zeros_on(&[1000], DType::F32, g).unwrap());
+    assert_eq!(pool.free_bytes(), 0);
+    pool.set_enabled(true);
+}
+
+#[test]
+fn kernels_compile_cache_and_run() {
+    let Some(g) = gpu() else { return };
+    let Device::Cuda(n) = g else { unreachable!() };
+    let dev = super::device(n).unwrap();
+    let src = r#"
+struct Params { long long n; float a; };
+extern "C" __global__ void axpy(Params p, const float* x, float* y) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < p.n;
+         i += (long long)blockDim.x * gridDim.x) {
+        y[i] = p.a * x[i] + y[i];
+    }
+}
+"#;
+    let n_el = 100_000usize;
+    let x = Array::arange(n_el as i64)
+        .unwrap()
+        .astype(DType::F32)
+        .unwrap()
+        .to_device(g)
+        .unwrap();
+    let y = Array::ones(&[n_el], DType::F32)
+        .unwrap()
+        .to_device(g)
+        .unwrap();
+    let mut blob = (n_el as i64).to_ne_bytes().to_vec();
+    blob.extend(2.0f32.to_ne_bytes());
+    blob.extend([0u8; 4]); // the struct's tail padding
+    let mut args = [
+        KernelParam::Blob(blob),
+        KernelParam::array("axpy", &x).unwrap(),
+        KernelParam::array("axpy", &y).unwrap(),
+    ];
+    linear_launch(&dev, n_el, "axpy", src, &[], &mut args).unwrap();
+    let got = y.to_vec::<f32>().unwrap();
+    assert_eq!(got[0], 1.0);
+    assert_eq!(got[n_el - 1], 2.0 * (n_el - 1) as f32 + 1.0);
+    // Second launch: found in the loaded-module map.
+    launch(&dev, "axpy", src, &[], (1, 1, 1), (32, 1, 1), 0, &mut args).unwrap();
+    assert_eq!(y.to_vec::<f32>().unwrap()[0], 1.0 + 0.0);
+    let e = launch(
+        &dev,
+        "broken",
+        "extern \"C\" __global__ void broken() { nope; }",
+        &[],
+        (1, 1, 1),
+        (1, 1, 1),
+        0,
+        &mut [],
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, Error::KernelCompile { ref name, .. } if name == "broken"),
+        "{e:?}"
+    );
+}
