@@ -285,7 +285,8 @@ impl Array {
 
     /// The elements' bytes in row-major order (native endianness).
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let c = self.ascontiguousarray()?.to_cpu()?;
+        // To the host first: making a device array contiguous needs a kernel.
+        let c = self.to_cpu()?.ascontiguousarray()?;
         // SAFETY: a contiguous host array spans exactly `nbytes` bytes from its first element.
         Ok(unsafe { std::slice::from_raw_parts(c.host_ptr(), c.nbytes()) }.to_vec())
     }

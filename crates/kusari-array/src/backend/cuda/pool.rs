@@ -624,6 +624,33 @@ pub(crate) mod tests {
         assert_eq!((s.used, s.free, s.n_free_blocks), (0, 512, 1));
     }
 
+    /// The pool sits on every array allocation, so its bookkeeping must stay
+    /// far below a `cuMemAlloc` (tens of microseconds). Timing-dependent, so
+    /// run on demand: `cargo test --release -- --ignored pool_is_fast --nocapture`.
+    #[test]
+    #[ignore = "timing measurement"]
+    fn pool_is_fast() {
+        let (p, _) = pool(1 << 40);
+        let sizes: Vec<usize> = (0..64).map(|i| 512 * (1 + (i * 37) % 200)).collect();
+        let mut live = Vec::with_capacity(64);
+        let rounds = 20_000;
+        let t = std::time::Instant::now();
+        for _ in 0..rounds {
+            for &s in &sizes {
+                live.push(p.malloc(s, 0).unwrap());
+            }
+            for x in live.drain(..).rev() {
+                p.free(x);
+            }
+        }
+        let ns = t.elapsed().as_nanos() as f64 / (rounds * sizes.len()) as f64;
+        println!(
+            "pool malloc+free: {ns:.0} ns per pair, {} free blocks",
+            p.stats().n_free_blocks
+        );
+        assert!(ns < 5_000.0, "{ns} ns per malloc+free pair");
+    }
+
     /// Every invariant the pool relies on, checked from its internal state.
     fn check_invariants(p: &Pool<FakeAlloc>, live: &HashMap<DevPtr, usize>) {
         p.with_state(|s| {
