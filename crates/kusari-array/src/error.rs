@@ -77,6 +77,16 @@ pub enum Error {
         /// The pool's limit in bytes (`usize::MAX` when unlimited).
         limit: usize,
     },
+    /// NVRTC rejected a generated or user CUDA kernel.
+    #[error("compiling CUDA kernel {name} failed:\n{log}\n{excerpt}")]
+    KernelCompile {
+        /// The kernel's name.
+        name: String,
+        /// NVRTC's log.
+        log: String,
+        /// Numbered source lines around the first error line of the log.
+        excerpt: String,
+    },
 }
 
 impl Error {

@@ -20,6 +20,8 @@ pub use half;
 
 mod array;
 mod backend;
+#[doc(hidden)]
+pub mod cuda_check;
 mod device;
 mod dtype;
 mod error;

@@ -5,6 +5,7 @@
 //! the CUDA backend will add a second arm to each match.
 
 pub(crate) mod cpu;
+pub(crate) mod cuda;
 
 use crate::{Array, Result};
 
