@@ -100,6 +100,29 @@ pub(crate) fn reduction(
     })
 }
 
+/// The launch of the second pass of a two-pass reduction: `parts` partials
+/// per output folded into `out_size` outputs, one pass.
+pub(crate) fn reduction_final(
+    out_size: usize,
+    parts: u32,
+    reduce_bytes: usize,
+    sm_count: u32,
+) -> Option<ReductionConfig> {
+    let mut c = reduction(
+        out_size.checked_mul(parts as usize)?,
+        out_size,
+        reduce_bytes,
+        sm_count,
+    )?;
+    c.parts = 1;
+    let cap = sm_count.max(1) as u64 * BLOCKS_PER_SM as u64;
+    c.launch.grid = (out_size as u64)
+        .div_ceil(c.block_stride as u64)
+        .min(cap)
+        .max(1) as u32;
+    Some(c)
+}
+
 /// Shortest reduction per output that is worth a second pass.
 pub(crate) const TWO_PASS_MIN_PER_OUTPUT: usize = 1 << 16;
 

@@ -343,7 +343,87 @@ impl ReductionSpec {
 #[cfg(test)]
 mod tests {
     use super::super::builtin::{reduction_spec, Reduction};
+    use super::super::launch::{self, ReductionConfig};
     use super::*;
+    use proptest::prelude::*;
+
+    /// The template's loop nest, run on the CPU: how many times each
+    /// (output, reduced position) is folded, and which threads' values the
+    /// shared-memory tree folds into each writing thread. `red` positions per
+    /// output; `parts` > 1 is pass one of two (positions per part).
+    fn schedule(red: usize, out: usize, c: &ReductionConfig) -> (Vec<Vec<u32>>, bool) {
+        let (block, bs, parts, grid) = (
+            c.launch.block as usize,
+            c.block_stride as usize,
+            c.parts as usize,
+            c.launch.grid as usize,
+        );
+        let nvirt = out * parts;
+        let tpo = block / bs;
+        let mut count = vec![vec![0u32; red]; out];
+        let mut writes = vec![0u32; nvirt];
+        for blk in 0..grid {
+            let mut v_base = blk * bs;
+            while v_base < nvirt {
+                for tid in 0..block {
+                    let v = v_base + tid % bs;
+                    if v >= nvirt {
+                        continue;
+                    }
+                    let (o, p, jo) = (v % out, v / out, tid / bs);
+                    let mut j = p + jo * parts;
+                    while j < red {
+                        count[o][j] += 1;
+                        j += tpo * parts;
+                    }
+                    if jo == 0 {
+                        writes[v] += 1;
+                    }
+                }
+                v_base += grid * bs;
+            }
+        }
+        // the tree: tid < b folds tid + b, for b = block/2 .. block_stride
+        let mut sets: Vec<Vec<usize>> = (0..block).map(|t| vec![t]).collect();
+        let mut b = block / 2;
+        while b >= bs {
+            for t in 0..b {
+                let other = sets[t + b].clone();
+                sets[t].extend(other);
+            }
+            b /= 2;
+        }
+        let tree_ok = (0..bs).all(|t| {
+            let mut s = sets[t].clone();
+            s.sort_unstable();
+            s == (0..block).filter(|u| u % bs == t).collect::<Vec<_>>()
+        });
+        (count, tree_ok && writes.iter().all(|&w| w == 1))
+    }
+
+    proptest! {
+        #[test]
+        fn every_input_is_folded_once_into_its_output(out in 1usize..300, red in 1usize..3000, sms in 1u32..8) {
+            let c = launch::reduction(out * red, out, 8, sms).unwrap();
+            let (count, ok) = schedule(red, out, &c);
+            prop_assert!(ok, "tree or writes wrong for {:?}", c);
+            prop_assert!(count.iter().flatten().all(|&n| n == 1), "{:?}", c);
+        }
+
+        #[test]
+        fn two_pass_partials_cover_each_output_once(out in 1usize..4, red in 1usize..5000, parts in 2u32..40) {
+            let mut c = launch::reduction(out * red, out, 8, 132).unwrap();
+            c.parts = parts;
+            c.launch.grid = 7;
+            let (count, ok) = schedule(red, out, &c);
+            prop_assert!(ok);
+            prop_assert!(count.iter().flatten().all(|&n| n == 1));
+            let f = launch::reduction_final(out, parts, 8, 132).unwrap();
+            let (count, ok) = schedule(parts as usize, out, &f);
+            prop_assert!(ok);
+            prop_assert!(count.iter().flatten().all(|&n| n == 1));
+        }
+    }
 
     #[test]
     fn passes_differ_in_arguments() {
