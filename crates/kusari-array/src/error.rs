@@ -77,16 +77,14 @@ pub enum Error {
         /// The pool's limit in bytes (`usize::MAX` when unlimited).
         limit: usize,
     },
-    /// A CUDA kernel that NVRTC refused to compile.
-    #[error(
-        "compiling CUDA kernel {name} failed:\n{log}\n--- source near the error ---\n{excerpt}"
-    )]
+    /// NVRTC rejected a generated or user CUDA kernel.
+    #[error("compiling CUDA kernel {name} failed:\n{log}\n{excerpt}")]
     KernelCompile {
         /// The kernel's name.
         name: String,
         /// NVRTC's log.
         log: String,
-        /// The source lines around the first error the log reports.
+        /// Numbered source lines around the first error line of the log.
         excerpt: String,
     },
 }

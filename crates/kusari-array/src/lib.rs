@@ -21,6 +21,8 @@ pub use half;
 mod array;
 mod backend;
 pub mod cuda;
+#[doc(hidden)]
+pub mod cuda_check;
 mod device;
 mod dtype;
 mod error;

@@ -9,6 +9,7 @@
 pub(crate) mod blas;
 pub(crate) mod buffer;
 pub(crate) mod cache;
+pub(crate) mod codegen;
 #[cfg(test)]
 mod gpu_tests;
 // The entry points of kernel launching are called by the code generator and
