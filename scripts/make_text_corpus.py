@@ -63,7 +63,10 @@ def fetch_sdist(tmp):
     )
     sdist = os.path.join(tmp, f"brotli-{VERSION}.tar.gz")
     with tarfile.open(sdist) as t:
-        t.extractall(tmp, filter="data")
+        try:
+            t.extractall(tmp, filter="data")
+        except TypeError:  # Python before 3.12 has no extraction filters
+            t.extractall(tmp)
     return os.path.join(tmp, f"brotli-{VERSION}")
 
 
