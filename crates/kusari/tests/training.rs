@@ -512,3 +512,42 @@ fn log_json_and_number_formats_match_python() {
         ]
     );
 }
+
+#[test]
+fn log_postprocess_and_eval_hook() {
+    let out = out_dir("postprocess");
+    let m = model();
+    let mut t = trainer(&m, 3, &out);
+    let hooks = Rc::new(std::cell::Cell::new(0));
+    let (h, mm) = (hooks.clone(), m.clone());
+    t.extend(
+        Evaluator::new(
+            SerialIterator::new(data(), 7, false, false, 0).unwrap(),
+            m.clone(),
+            move |b: &[Variable]| mm.loss(b).map(|_| ()),
+        )
+        .eval_hook(move || {
+            h.set(h.get() + 1);
+            Ok(())
+        }),
+    )
+    .unwrap();
+    t.extend(LogReport::new().postprocess(|e: &mut LogEntry| {
+        let loss = e.get("main/loss").unwrap().as_f64();
+        e.set("perplexity", LogValue::Float(loss.exp()));
+        e.set("epoch", LogValue::Int(-1)); // replaces, does not duplicate
+    }))
+    .unwrap();
+    t.run().unwrap();
+    assert_eq!(hooks.get(), 3, "the hook runs once per evaluation");
+    let log = t.get_extension("LogReport").unwrap().log().unwrap();
+    for e in log {
+        let loss = e.get("main/loss").unwrap().as_f64();
+        assert_eq!(e.get("perplexity"), Some(LogValue::Float(loss.exp())));
+        assert_eq!(e.0.iter().filter(|(k, _)| k == "epoch").count(), 1);
+        assert_eq!(e.get("epoch"), Some(LogValue::Int(-1)));
+    }
+    let text = std::fs::read_to_string(out.join("log")).unwrap();
+    assert!(text.contains("\"perplexity\""), "the file has it too");
+    std::fs::remove_dir_all(&out).unwrap();
+}

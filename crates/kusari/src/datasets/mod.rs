@@ -41,7 +41,7 @@ pub use download::{dataset_root, set_dataset_root};
 pub use idx::{read_idx, read_idx_file};
 pub use image_dataset::{ImageDataset, LabeledImageDataset};
 pub use mnist::{get_fashion_mnist, get_mnist, MnistData, MnistOptions, MnistSource};
-pub use ptb::{get_ptb_words, get_ptb_words_vocabulary, load_words, PtbWords};
+pub use ptb::{get_ptb_words, get_ptb_words_vocabulary, load_words, PtbSource, PtbWords};
 pub use sub_dataset::{
     get_cross_validation_datasets, get_cross_validation_datasets_random, split_dataset,
     split_dataset_n, split_dataset_n_random, split_dataset_random, SubDataset,

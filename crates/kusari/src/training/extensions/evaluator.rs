@@ -23,6 +23,7 @@ pub struct Evaluator {
     eval_func: EvalFn,
     device: Option<Device>,
     name: String,
+    eval_hook: Option<Box<dyn FnMut() -> Result<()>>>,
 }
 
 impl Evaluator {
@@ -39,7 +40,16 @@ impl Evaluator {
             eval_func: Box::new(eval_func),
             device: None,
             name: "validation".into(),
+            eval_hook: None,
         }
+    }
+
+    /// Calls `hook` at the start of every evaluation, before the first batch
+    /// (Chainer's `eval_hook`): a recurrent model resets its state there so
+    /// each pass starts from the same state, whatever training left in it.
+    pub fn eval_hook(mut self, hook: impl FnMut() -> Result<()> + 'static) -> Self {
+        self.eval_hook = Some(Box::new(hook));
+        self
     }
 
     /// Sends batches to `device`.
@@ -56,6 +66,9 @@ impl Evaluator {
 
     /// One pass over the iterator: the mean of each reported value.
     pub fn evaluate(&mut self) -> Result<Observation> {
+        if let Some(hook) = &mut self.eval_hook {
+            hook()?;
+        }
         let mut reporter = Reporter::new();
         let prefix = format!("{}/main", self.name);
         reporter.add_observer(&prefix, self.target.as_ref());

@@ -37,7 +37,20 @@ impl LogEntry {
     pub fn get(&self, key: &str) -> Option<LogValue> {
         self.0.iter().find(|(k, _)| k == key).map(|e| e.1)
     }
+
+    /// Sets `key` to `value`, replacing its value or appending it at the end
+    /// (what a [`LogReport::postprocess`] function adds, as Chainer's
+    /// `result[key] = value`).
+    pub fn set(&mut self, key: &str, value: LogValue) {
+        match self.0.iter_mut().find(|(k, _)| k == key) {
+            Some(e) => e.1 = value,
+            None => self.0.push((key.to_string(), value)),
+        }
+    }
 }
+
+/// Edits a log line before it is stored (see [`LogReport::postprocess`]).
+pub type PostprocessFn = Box<dyn FnMut(&mut LogEntry)>;
 
 /// Accumulates the reported values and, every `trigger` (one epoch by
 /// default), appends their means to the log and writes it as JSON to
@@ -49,6 +62,7 @@ pub struct LogReport {
     filename: Option<String>,
     log: Vec<LogEntry>,
     summary: RefCell<DictSummary>,
+    postprocess: Option<PostprocessFn>,
 }
 
 impl Default for LogReport {
@@ -66,7 +80,26 @@ impl LogReport {
             filename: Some("log".into()),
             log: Vec::new(),
             summary: RefCell::new(DictSummary::new()),
+            postprocess: None,
         }
+    }
+
+    /// Calls `f` on each line before it is logged, so derived values (the
+    /// PTB example's `perplexity = exp(main/loss)`) land in the log and in
+    /// `PrintReport`'s table (Chainer's `postprocess` argument).
+    ///
+    /// ```
+    /// use kusari::training::extensions::{LogEntry, LogReport, LogValue};
+    /// let report = LogReport::new().postprocess(|e: &mut LogEntry| {
+    ///     if let Some(loss) = e.get("main/loss") {
+    ///         e.set("perplexity", LogValue::Float(loss.as_f64().exp()));
+    ///     }
+    /// });
+    /// # drop(report);
+    /// ```
+    pub fn postprocess(mut self, f: impl FnMut(&mut LogEntry) + 'static) -> Self {
+        self.postprocess = Some(Box::new(f));
+        self
     }
 
     /// Logs only these keys.
@@ -265,6 +298,9 @@ impl Extension for LogReport {
             "elapsed_time".into(),
             LogValue::Float(trainer.elapsed_time()),
         ));
+        if let Some(f) = &mut self.postprocess {
+            f(&mut entry);
+        }
         self.log.push(entry);
         if let Some(name) = &self.filename {
             write_atomic(&trainer.out().join(name), log_to_json(&self.log).as_bytes())?;

@@ -13,7 +13,9 @@ mod snapshot;
 
 pub use dump_graph::DumpGraph;
 pub use evaluator::{EvalFn, Evaluator};
-pub use log_report::{format_python_float, log_to_json, LogEntry, LogReport, LogValue};
+pub use log_report::{
+    format_python_float, log_to_json, LogEntry, LogReport, LogValue, PostprocessFn,
+};
 pub use misc::{
     observe_lr, observe_value, FailOnNonNumber, ObserveFn, ObserveValue, ParameterStatistics,
 };
