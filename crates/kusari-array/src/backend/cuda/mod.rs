@@ -175,7 +175,10 @@ pub(crate) struct CudaDevice {
     pub(crate) sm_count: u32,
     pub(crate) total_memory: usize,
     pub(crate) kernels: cache::KernelCache,
-    loaded: Mutex<HashMap<(String, String), Arc<LoadedKernel>>>,
+    /// Loaded kernels by source, then (name, options): a launch of a known
+    /// kernel costs one hash of its source, no SHA-256 and no NVRTC call.
+    #[allow(clippy::type_complexity)]
+    loaded: Mutex<HashMap<String, Vec<(String, Vec<String>, Arc<LoadedKernel>)>>>,
     blas: Mutex<Option<cudarc::cublas::CudaBlas>>,
 }
 
@@ -250,18 +253,19 @@ impl CudaDevice {
         options: &[String],
     ) -> Result<Arc<LoadedKernel>> {
         const OP: &str = "launch";
-        let version = nvrtc::version()?;
+        let mut loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(k) = loaded.get(source).and_then(|v| {
+            v.iter()
+                .find(|(n, o, _)| n == name && o.as_slice() == options)
+        }) {
+            return Ok(k.2.clone());
+        }
         let parts = cache::KeyParts {
             source,
             options,
             arch: self.arch,
-            nvrtc_version: version,
+            nvrtc_version: nvrtc::version()?,
         };
-        let id = (parts.key(), name.to_string());
-        let mut loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(k) = loaded.get(&id) {
-            return Ok(k.clone());
-        }
         let (ptx, _) = self
             .kernels
             .get_or_compile(&parts, || nvrtc::compile(name, source, self.arch, options))?;
@@ -293,7 +297,11 @@ impl CudaDevice {
             module,
             ctx: self.ctx.clone(),
         });
-        loaded.insert(id, k.clone());
+        loaded.entry(source.to_string()).or_default().push((
+            name.to_string(),
+            options.to_vec(),
+            k.clone(),
+        ));
         Ok(k)
     }
 
