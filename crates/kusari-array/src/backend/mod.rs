@@ -12,7 +12,8 @@ use crate::{Array, Result};
 
 /// Copies `src` (already broadcast to `dst`'s shape) into `dst`, casting as needed.
 pub(crate) fn copy_cast(src: &Array, dst: &mut Array) -> Result<()> {
-    Array::same_device("copy", src, dst)?;
-    src.expect_cpu("copy")?;
-    cpu::copy_cast(src, dst)
+    match Array::same_device("copy", src, dst)? {
+        crate::Device::Cuda(_) => cuda::ops::copy_cast(src, dst),
+        crate::Device::Cpu => cpu::copy_cast(src, dst),
+    }
 }

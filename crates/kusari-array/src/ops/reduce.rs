@@ -6,6 +6,7 @@
 //! Differences from NumPy, on purpose: kusari has no unsigned 64-bit type, so
 //! the sum of `uint8` is `int64` (NumPy: `uint64`).
 
+use crate::backend::cuda::codegen::builtin::Reduction;
 use crate::backend::cpu::elementwise::{dispatch_num, nan_max, nan_min, Num};
 use crate::backend::cpu::reduce::{arg_extreme, reduce, ReduceOp};
 use crate::layout::{self, Order};
@@ -178,6 +179,22 @@ fn run<T: Element, R: ReduceOp<T>>(op: &R, a: &Array, p: &Plan) -> Vec<R::Acc> {
 }
 
 impl Array {
+    /// The reduction on the GPU when this array lives there (`None` on the host).
+    fn reduce_on_cuda(&self, r: Reduction, p: &Plan, keepdims: bool) -> Option<Result<Array>> {
+        if self.device() == crate::Device::Cpu {
+            return None;
+        }
+        Some(
+            crate::backend::cuda::ops::reduce(r, self, &p.axes, &p.kept_shape).and_then(|out| {
+                if keepdims {
+                    out.reshape(&p.keep_shape.iter().map(|&n| n as isize).collect::<Vec<_>>())
+                } else {
+                    Ok(out)
+                }
+            }),
+        )
+    }
+
     /// Sum over `axes` (all when `None`), NumPy's `sum(axis, keepdims)`.
     ///
     /// ```
@@ -189,8 +206,11 @@ impl Array {
     /// # Ok::<(), kusari_array::Error>(())
     /// ```
     pub fn sum(&self, axes: Option<&[isize]>, keepdims: bool) -> Result<Array> {
-        self.expect_cpu("sum")?;
         let p = plan("sum", self, axes)?;
+        if let Some(r) = self.reduce_on_cuda(Reduction::Sum, &p, keepdims) {
+            return r;
+        }
+        self.expect_cpu("sum")?;
         let out = sum_dtype(self.dtype());
         crate::dispatch_all!(self.dtype(), T => {
             if out.is_float() {
@@ -203,8 +223,11 @@ impl Array {
 
     /// Product over `axes`, NumPy's `prod`.
     pub fn prod(&self, axes: Option<&[isize]>, keepdims: bool) -> Result<Array> {
-        self.expect_cpu("prod")?;
         let p = plan("prod", self, axes)?;
+        if let Some(r) = self.reduce_on_cuda(Reduction::Prod, &p, keepdims) {
+            return r;
+        }
+        self.expect_cpu("prod")?;
         let out = sum_dtype(self.dtype());
         crate::dispatch_all!(self.dtype(), T => {
             if out.is_float() {
@@ -222,11 +245,15 @@ impl Array {
         axes: Option<&[isize]>,
         keepdims: bool,
     ) -> Result<Array> {
-        self.expect_cpu(op)?;
         let p = plan(op, self, axes)?;
         if p.count == 0 {
             return Err(Error::value(op, format!("zero-size array to reduction operation {op} which has no identity (shape {:?})", self.shape())));
         }
+        let r = if want_max { Reduction::Max } else { Reduction::Min };
+        if let Some(r) = self.reduce_on_cuda(r, &p, keepdims) {
+            return r;
+        }
+        self.expect_cpu(op)?;
         if self.dtype() == DType::Bool {
             // Max/min of bools is or/and.
             let r = self
@@ -252,23 +279,32 @@ impl Array {
 
     /// Whether every element over `axes` is non-zero.
     pub fn all(&self, axes: Option<&[isize]>, keepdims: bool) -> Result<Array> {
-        self.expect_cpu("all")?;
         let p = plan("all", self, axes)?;
+        if let Some(r) = self.reduce_on_cuda(Reduction::All, &p, keepdims) {
+            return r;
+        }
+        self.expect_cpu("all")?;
         crate::dispatch_all!(self.dtype(), T => finish(run::<T, _>(&LogicOp(true), self, &p), &p, DType::Bool, keepdims))
     }
 
     /// Whether any element over `axes` is non-zero.
     pub fn any(&self, axes: Option<&[isize]>, keepdims: bool) -> Result<Array> {
-        self.expect_cpu("any")?;
         let p = plan("any", self, axes)?;
+        if let Some(r) = self.reduce_on_cuda(Reduction::Any, &p, keepdims) {
+            return r;
+        }
+        self.expect_cpu("any")?;
         crate::dispatch_all!(self.dtype(), T => finish(run::<T, _>(&LogicOp(false), self, &p), &p, DType::Bool, keepdims))
     }
 
     /// Arithmetic mean over `axes`; integers give `float64`. The mean of an
     /// empty selection is NaN, as in NumPy (which also warns).
     pub fn mean(&self, axes: Option<&[isize]>, keepdims: bool) -> Result<Array> {
-        self.expect_cpu("mean")?;
         let p = plan("mean", self, axes)?;
+        if let Some(r) = self.reduce_on_cuda(Reduction::Mean, &p, keepdims) {
+            return r;
+        }
+        self.expect_cpu("mean")?;
         let out = mean_dtype(self.dtype());
         let n = p.count as f64;
         let sums = crate::dispatch_all!(self.dtype(), T => run::<T, _>(&SumOp::<f64>(PhantomData), self, &p));
@@ -302,7 +338,6 @@ impl Array {
     }
 
     fn arg_extreme(&self, op: &'static str, want_max: bool, axis: Option<isize>) -> Result<Array> {
-        self.expect_cpu(op)?;
         let (a, ax) = match axis {
             None => (self.ravel()?, 0),
             Some(ax) => (self.clone(), layout::normalize_axis(op, ax, self.ndim())?),
@@ -317,6 +352,12 @@ impl Array {
                 format!("attempt to get {op} of an empty sequence (axis {ax} has size 0)"),
             ));
         }
+        if let crate::Device::Cuda(_) = a.device() {
+            let r = if want_max { Reduction::Argmax } else { Reduction::Argmin };
+            let kept: Vec<usize> = (0..a.ndim()).filter(|&d| d != ax).map(|d| a.shape()[d]).collect();
+            return crate::backend::cuda::ops::reduce(r, &a, &[ax], &kept);
+        }
+        a.expect_cpu(op)?;
         let moved = a.moveaxis(ax as isize, -1)?;
         let kept: Vec<usize> = moved.shape()[..moved.ndim() - 1].to_vec();
         let kstr = &moved.strides()[..moved.ndim() - 1];

@@ -337,13 +337,14 @@ fn weak_scalar_dtype(op: BinaryOp, s: Scalar, with: DType) -> Result<DType> {
 /// The two operands of a binary ufunc as arrays, scalars taking their NEP 50 dtype.
 fn binary_operands(op: BinaryOp, a: Operand<'_>, b: Operand<'_>) -> Result<(Array, Array)> {
     match (a, b) {
+        // The scalar becomes a 0-d array on the other operand's device.
         (Operand::Scalar(s), Operand::Array(y)) => Ok((
-            Array::full(&[], s, weak_scalar_dtype(op, s, y.dtype())?)?,
+            Array::full(&[], s, weak_scalar_dtype(op, s, y.dtype())?)?.to_device(y.device())?,
             y.clone(),
         )),
         (Operand::Array(x), Operand::Scalar(s)) => Ok((
             x.clone(),
-            Array::full(&[], s, weak_scalar_dtype(op, s, x.dtype())?)?,
+            Array::full(&[], s, weak_scalar_dtype(op, s, x.dtype())?)?.to_device(x.device())?,
         )),
         (a, b) => {
             let x = materialize(a, operand_dtype(&b))?;
@@ -450,7 +451,7 @@ pub fn binary<'a>(
     let mut out = alloc_like_inputs(result, &shape, &[&x, &y])?;
     let xa = prepared(op.name(), &x, compute, &shape)?;
     let ya = prepared(op.name(), &y, compute, &shape)?;
-    run_binary(run, compute, &xa, &ya, OutView::of(&mut out)?)?;
+    run_binary_into(run, compute, &xa, &ya, &mut out)?;
     Ok(out)
 }
 
@@ -485,7 +486,7 @@ fn binary_same_layout(op: BinaryOp, x: &Array, y: &Array) -> Result<Option<Array
     };
     let mut out =
         Array::uninit_with_strides(result, &[n], layout::Strides::from_slice(&[1]), x.device())?;
-    run_binary(run, compute, &flat(x), &flat(y), OutView::of(&mut out)?)?;
+    run_binary_into(run, compute, &flat(x), &flat(y), &mut out)?;
     Ok(Some(out.view_with(
         x.shape().into(),
         layout::c_strides(x.shape()),
@@ -540,6 +541,15 @@ fn binary_scalar_contiguous(
         layout::c_strides(x.shape()),
         0,
     )))
+}
+
+/// [`run_binary`] into a whole array, on whichever device the operands are.
+fn run_binary_into(op: BinaryOp, compute: DType, x: &Array, y: &Array, out: &mut Array) -> Result<()> {
+    if let crate::Device::Cuda(_) = Array::same_device(op.name(), x, y)? {
+        Array::same_device(op.name(), x, out)?;
+        return crate::backend::cuda::ops::binary(op, compute, x, y, out);
+    }
+    run_binary(op, compute, x, y, OutView::of(out)?)
 }
 
 fn run_binary(op: BinaryOp, compute: DType, x: &Array, y: &Array, out: OutView<'_>) -> Result<()> {
@@ -610,10 +620,10 @@ pub fn binary_out<'a>(
     let xa = prepared(op.name(), &x, compute, &shape)?;
     let ya = prepared(op.name(), &y, compute, &shape)?;
     if result == out.dtype() && !xa.shares_storage(out) && !ya.shares_storage(out) {
-        return run_binary(run, compute, &xa, &ya, OutView::of(out)?);
+        return run_binary_into(run, compute, &xa, &ya, out);
     }
     let mut tmp = alloc_like_inputs(result, &shape, &[out])?;
-    run_binary(run, compute, &xa, &ya, OutView::of(&mut tmp)?)?;
+    run_binary_into(run, compute, &xa, &ya, &mut tmp)?;
     out.assign(&tmp)
 }
 
@@ -635,12 +645,16 @@ pub fn binary_inplace<'a>(
         let xa = target.clone();
         // SAFETY: `target` was made unique; its only other sharer is `xa`,
         // which reads each element exactly where it is written.
+        if let crate::Device::Cuda(_) = xa.device() {
+            // Each element is read and written by the same thread.
+            return crate::backend::cuda::ops::binary(run, compute, &xa, &ya, target);
+        }
         let out = unsafe { OutView::aliased(target) };
         return run_binary(run, compute, &xa, &ya, out);
     }
     let xa = prepared(op.name(), target, compute, &shape)?;
     let mut tmp = alloc_like_inputs(result, &shape, &[target])?;
-    run_binary(run, compute, &xa, &ya, OutView::of(&mut tmp)?)?;
+    run_binary_into(run, compute, &xa, &ya, &mut tmp)?;
     drop(xa);
     target.assign(&tmp)
 }
@@ -650,6 +664,10 @@ pub fn unary(op: UnaryOp, a: &Array) -> Result<Array> {
     let (compute, result) = op.resolve(a.dtype())?;
     let mut out = alloc_like_inputs(result, a.shape(), &[a])?;
     let x = prepared(op.name(), a, compute, a.shape())?;
+    if let crate::Device::Cuda(_) = x.device() {
+        crate::backend::cuda::ops::unary(op, compute, &x, &out)?;
+        return Ok(out);
+    }
     x.expect_cpu(op.name())?;
     crate::backend::cpu::elementwise::unary(op, compute, &InView::of(&x), OutView::of(&mut out)?)?;
     Ok(out)

@@ -234,3 +234,82 @@ extern "C" __global__ void axpy(Params p, const float* x, float* y) {
         "{e:?}"
     );
 }
+
+/// Runs `f` on the host and on the GPU and compares results (CuPy's
+/// `numpy_cupy_allclose`): same dtype, same shape, values within `tol`.
+fn cpu_gpu_allclose(g: Device, tol: f64, f: impl Fn(Device) -> crate::Result<Array>) {
+    let c = f(Device::Cpu).expect("cpu run");
+    let d = f(g).expect("gpu run");
+    assert_eq!(d.device(), g, "the GPU result stayed on the GPU");
+    assert_eq!(c.dtype(), d.dtype());
+    assert_eq!(c.shape(), d.shape());
+    let d = d.to_cpu().unwrap();
+    let (c, d) = (
+        c.astype(DType::F64).unwrap().to_vec::<f64>().unwrap(),
+        d.astype(DType::F64).unwrap().to_vec::<f64>().unwrap(),
+    );
+    for (i, (x, y)) in c.iter().zip(&d).enumerate() {
+        let same = (x.is_nan() && y.is_nan()) || (x - y).abs() <= tol * (1.0 + x.abs());
+        assert!(same, "element {i}: cpu {x} vs gpu {y}");
+    }
+}
+
+fn sample(dev: Device, dtype: DType, shape: &[usize]) -> crate::Result<Array> {
+    let n: usize = shape.iter().product();
+    let v: Vec<f64> = (0..n).map(|i| ((i * 7919) % 23) as f64 / 4.0 - 2.5).collect();
+    let ishape: Vec<isize> = shape.iter().map(|&s| s as isize).collect();
+    Array::from_vec(v, &[n])?.reshape(&ishape)?.astype(dtype)?.to_device(dev)
+}
+
+#[test]
+fn ufuncs_match_the_cpu() {
+    let Some(g) = gpu() else { return };
+    use crate::ops::ufunc::{binary, unary, BinaryOp, UnaryOp};
+    for dt in [DType::F32, DType::F64, DType::F16, DType::BF16, DType::I32, DType::I64] {
+        let tol = if matches!(dt, DType::F16 | DType::BF16) { 1e-2 } else { 1e-6 };
+        for op in [BinaryOp::Add, BinaryOp::Subtract, BinaryOp::Multiply, BinaryOp::Maximum] {
+            // broadcast (4,1) against (3,): a strided, collapsed loop
+            cpu_gpu_allclose(g, tol, |d| binary(op, &sample(d, dt, &[4, 1])?, &sample(d, dt, &[3])?));
+            // contiguous fast path, and a transposed operand
+            cpu_gpu_allclose(g, tol, |d| {
+                let a = sample(d, dt, &[64, 33])?;
+                binary(op, &a, &sample(d, dt, &[33, 64])?.t())
+            });
+        }
+        // a Python-style scalar meets a device array
+        cpu_gpu_allclose(g, tol, |d| sample(d, dt, &[5, 7])?.multiply(2.0));
+        if dt.is_float() {
+            for op in [UnaryOp::Exp, UnaryOp::Tanh, UnaryOp::Absolute, UnaryOp::Negative] {
+                cpu_gpu_allclose(g, tol, |d| unary(op, &sample(d, dt, &[10, 10])?.t()));
+            }
+        }
+    }
+}
+
+#[test]
+fn casts_and_copies_match_the_cpu() {
+    let Some(g) = gpu() else { return };
+    for (from, to) in [(DType::F32, DType::F16), (DType::F64, DType::I32), (DType::I64, DType::F32), (DType::F32, DType::Bool)] {
+        cpu_gpu_allclose(g, 1e-3, |d| sample(d, from, &[6, 5])?.t().astype(to));
+    }
+    cpu_gpu_allclose(g, 0.0, |d| sample(d, DType::F32, &[4, 6])?.t().copy(crate::layout::Order::C));
+}
+
+#[test]
+fn reductions_match_the_cpu() {
+    let Some(g) = gpu() else { return };
+    for dt in [DType::F32, DType::F64, DType::I32] {
+        let tol = 1e-5;
+        for axes in [None, Some(&[0isize][..]), Some(&[1][..]), Some(&[0, 2][..])] {
+            cpu_gpu_allclose(g, tol, |d| sample(d, dt, &[5, 6, 7])?.sum(axes, false));
+            cpu_gpu_allclose(g, tol, |d| sample(d, dt, &[5, 6, 7])?.max(axes, true));
+            cpu_gpu_allclose(g, tol, |d| sample(d, dt, &[5, 6, 7])?.min(axes, false));
+            cpu_gpu_allclose(g, tol, |d| sample(d, dt, &[5, 6, 7])?.mean(axes, false));
+        }
+        cpu_gpu_allclose(g, 0.0, |d| sample(d, dt, &[5, 6, 7])?.argmax(Some(1)));
+        cpu_gpu_allclose(g, 0.0, |d| sample(d, dt, &[5, 6, 7])?.argmin(None));
+    }
+    // long reductions take the two-pass path
+    cpu_gpu_allclose(g, 1e-6, |d| sample(d, DType::F64, &[1 << 22])?.sum(None, false));
+    cpu_gpu_allclose(g, 1e-6, |d| sample(d, DType::F32, &[3, 1 << 20])?.sum(Some(&[1]), false));
+}

@@ -17,6 +17,7 @@ mod gpu_tests;
 #[allow(dead_code)]
 pub(crate) mod launch;
 pub(crate) mod nvrtc;
+pub(crate) mod ops;
 pub(crate) mod pool;
 
 pub(crate) use buffer::CudaBuffer;
