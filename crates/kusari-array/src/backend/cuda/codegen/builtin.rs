@@ -392,6 +392,64 @@ pub(crate) fn scatter_add_spec(
     ))
 }
 
+// ---- fused nn kernels (ops::nn) ----------------------------------------------------
+
+/// The elementwise gradients of `ops::nn`, fused into one kernel each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum NnGrad {
+    /// `gy` where `y > 0`, else 0.
+    Relu,
+    /// `gy * y * (1 - y)` from the sigmoid's output.
+    Sigmoid,
+    /// `gy * (1 - y * y)` from tanh's output.
+    Tanh,
+}
+
+/// Every fused gradient, for the catalog.
+pub(crate) const NN_GRADS: [NnGrad; 3] = [NnGrad::Relu, NnGrad::Sigmoid, NnGrad::Tanh];
+
+/// The fused gradient `g` for float `dtype` (inputs `y`, `gy`, output `gx`;
+/// computed in float for the half types and float32, double for float64, as the CPU).
+pub(crate) fn nn_grad_spec(
+    g: NnGrad,
+    dtype: DType,
+    layout: [ArgLayout; 3],
+    index_32bit: bool,
+) -> Result<ElementwiseSpec> {
+    let name = match g {
+        NnGrad::Relu => "relu_grad",
+        NnGrad::Sigmoid => "sigmoid_grad",
+        NnGrad::Tanh => "tanh_grad",
+    };
+    let name = format!("{name}_{}", dtype.name());
+    if !dtype.is_float() {
+        return Err(spec_error(
+            &name,
+            format!("expected a float dtype, found {dtype}"),
+        ));
+    }
+    let c = compute_ctype(dtype);
+    let expr = match g {
+        NnGrad::Relu => format!("(a > ({c})0 ? b : ({c})0)"),
+        NnGrad::Sigmoid => format!("b * a * (({c})1 - a)"),
+        NnGrad::Tanh => format!("b * (({c})1 - a * a)"),
+    };
+    Ok(ElementwiseSpec::simple(
+        &name,
+        vec![
+            Param::input("y", dtype),
+            Param::input("gy", dtype),
+            Param::output("gx", dtype),
+        ],
+        &format!(
+            "const {c} a = k_cast<{c}>(y); const {c} b = k_cast<{c}>(gy); gx = k_cast<{}>({expr})",
+            ctype(dtype)
+        ),
+        layout.to_vec(),
+        index_32bit,
+    ))
+}
+
 // ---- reductions ----------------------------------------------------------------
 
 /// The reductions the CPU side offers (var/std compose mean and ufuncs;
@@ -752,6 +810,17 @@ mod tests {
         assert_eq!(s.out_params[0].ctype, TypeRef::DType(DType::F64));
         let s = reduction_spec(Reduction::Argmax, DType::BF16, c, c, true).unwrap();
         assert_eq!(s.reduce_type, "KArg<float>");
+    }
+
+    #[test]
+    fn nn_grads_are_float_only() {
+        let c = ArgLayout::Array {
+            ndim: 1,
+            c_contiguous: true,
+        };
+        let s = nn_grad_spec(NnGrad::Tanh, DType::BF16, [c, c, c], true).unwrap();
+        assert!(s.operation.contains("b * ((float)1 - a * a)"));
+        assert!(nn_grad_spec(NnGrad::Relu, DType::I32, [c, c, c], true).is_err());
     }
 
     #[test]

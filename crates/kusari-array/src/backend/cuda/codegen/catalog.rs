@@ -1,7 +1,7 @@
 //! Every built-in kernel for every dtype and layout class it is generated
 //! for, so CI can compile them all with NVRTC before any GPU sees them.
 
-use super::builtin::{self, REDUCTIONS, SCATTER_ADD_DTYPES};
+use super::builtin::{self, NN_GRADS, REDUCTIONS, SCATTER_ADD_DTYPES};
 use super::{ArgLayout, ReductionPass};
 use crate::ops::ufunc::{BinaryOp, UnaryOp};
 use crate::{DType, Result, ALL_DTYPES};
@@ -164,6 +164,12 @@ pub(crate) fn catalog(classes: &[LayoutClass]) -> Result<Vec<Entry>> {
             }
             let s = builtin::where_spec(from, [a, a, a, a], i32b);
             push(s.name.clone(), c.tag(), s.render()?);
+        }
+        for g in NN_GRADS {
+            for d in [DType::F16, DType::BF16, DType::F32, DType::F64] {
+                let s = builtin::nn_grad_spec(g, d, [a, a, a], i32b)?;
+                push(s.name.clone(), c.tag(), s.render()?);
+            }
         }
         for r in REDUCTIONS {
             for &d in &ALL_DTYPES {

@@ -126,6 +126,21 @@ pub(crate) fn reduction_final(
 /// Shortest reduction per output that is worth a second pass.
 pub(crate) const TWO_PASS_MIN_PER_OUTPUT: usize = 1 << 16;
 
+/// `sizeof` of the built-in reduce types (`ReductionSpec::reduce_type`), for
+/// the shared memory of a launch; `None` for a type this table does not know
+/// (a user kernel's own struct: the caller must know its size).
+pub(crate) fn reduce_type_size(reduce_type: &str) -> Option<usize> {
+    Some(match reduce_type.trim() {
+        "bool" | "unsigned char" | "signed char" => 1,
+        "short" | "__half" | "__nv_bfloat16" => 2,
+        "int" | "float" => 4,
+        "long long" | "double" => 8,
+        // { C v; long long i; }: the long long aligns the pair to 16 bytes
+        t if t.starts_with("KArg<") => 16,
+        _ => return None,
+    })
+}
+
 /// Shared memory of the tree: one reduce-type value per thread.
 pub(crate) fn reduction_shared_bytes(block: u32, reduce_bytes: usize) -> u32 {
     block * reduce_bytes as u32
@@ -159,6 +174,14 @@ mod tests {
         assert_eq!(c.block_stride, 1);
         assert_eq!(c.launch.shared_bytes, 512 * 4);
         assert_eq!(reduction(10, 0, 4, 132), None);
+    }
+
+    #[test]
+    fn reduce_type_sizes() {
+        assert_eq!(reduce_type_size("double"), Some(8));
+        assert_eq!(reduce_type_size("KArg<float>"), Some(16));
+        assert_eq!(reduce_type_size("bool"), Some(1));
+        assert_eq!(reduce_type_size("struct mine"), None);
     }
 
     #[test]
