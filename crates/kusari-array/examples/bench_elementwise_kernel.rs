@@ -39,8 +39,14 @@ fn main() -> Result<()> {
         "1M float32, best of {runs}, {} threads",
         rayon::current_num_threads()
     );
-    println!("ElementwiseKernel  z = x + 2 * y : {:>8.1} us", t_kernel.as_secs_f64() * 1e6);
-    println!("array ops   &x + &(&y * 2.0)     : {:>8.1} us", t_ops.as_secs_f64() * 1e6);
+    println!(
+        "ElementwiseKernel  z = x + 2 * y : {:>8.1} us",
+        t_kernel.as_secs_f64() * 1e6
+    );
+    println!(
+        "array ops   &x + &(&y * 2.0)     : {:>8.1} us",
+        t_ops.as_secs_f64() * 1e6
+    );
     println!(
         "kernel / ops = {:.2}",
         t_kernel.as_secs_f64() / t_ops.as_secs_f64()

@@ -16,7 +16,15 @@ fn run(device: Device) -> Result<()> {
     )?;
     let z = k.call(&[&x, &y])?;
     println!("z = x + 2 * y:\n{z}");
-    let l2 = ReductionKernel::new("T x", "T y", "x * x", "a + b", "y = sqrt(a)", Some("0"), "l2norm")?;
+    let l2 = ReductionKernel::new(
+        "T x",
+        "T y",
+        "x * x",
+        "a + b",
+        "y = sqrt(a)",
+        Some("0"),
+        "l2norm",
+    )?;
     println!("l2norm(x, axis=1) = {}", l2.call(&[&x], Some(&[1]), false)?);
     Ok(())
 }

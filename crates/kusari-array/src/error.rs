@@ -65,7 +65,9 @@ pub enum Error {
     },
     /// A user-defined kernel's source that does not parse or type-check, with
     /// where it happened (1-based line and column in `source`).
-    #[error("kernel `{kernel}`, {source_name} line {line}, column {column}: {message} (at `{found}`)")]
+    #[error(
+        "kernel `{kernel}`, {source_name} line {line}, column {column}: {message} (at `{found}`)"
+    )]
     Kernel {
         /// The kernel's name.
         kernel: String,

@@ -78,7 +78,10 @@ pub const KERNELS: &[(&str, &str, &str, &str, &str)] = &[
 ];
 
 fn def(name: &str) -> ElementwiseKernel {
-    let (n, i, o, op, pre) = *KERNELS.iter().find(|k| k.0 == name).expect("kernel in table");
+    let (n, i, o, op, pre) = *KERNELS
+        .iter()
+        .find(|k| k.0 == name)
+        .expect("kernel in table");
     let k = ElementwiseKernel::new(i, o, op, n).expect("kernel builds");
     if pre.is_empty() {
         k
@@ -111,7 +114,10 @@ fn seed_kernel_matches_array_ops_with_broadcasting_and_threads() {
     let mut ot = Array::zeros(&[3, 2], DType::F32).unwrap().t();
     let yt = Array::from_vec(vec![1.0f32, 2.0, 3.0], &[3]).unwrap();
     k.call_out(&[&xt, &yt], &mut [&mut ot]).unwrap();
-    assert_eq!(ot.to_vec::<f32>().unwrap(), vec![2.0, 5.0, 8.0, 5.0, 8.0, 11.0]);
+    assert_eq!(
+        ot.to_vec::<f32>().unwrap(),
+        vec![2.0, 5.0, 8.0, 5.0, 8.0, 11.0]
+    );
 }
 
 #[test]
@@ -120,7 +126,11 @@ fn placeholders_bind_from_arrays_and_scalars() {
     let x = Array::from_vec(vec![1.0f64, 2.0, 3.0], &[3]).unwrap();
     let y = Array::from_vec(vec![10.0f64, 20.0, 30.0], &[3]).unwrap();
     let z = k
-        .call(&[KernelArg::from(&x), KernelArg::from(&y), KernelArg::from(2.5f64)])
+        .call(&[
+            KernelArg::from(&x),
+            KernelArg::from(&y),
+            KernelArg::from(2.5f64),
+        ])
         .unwrap();
     assert_eq!(z.dtype(), DType::F64);
     assert_eq!(z.to_vec::<f64>().unwrap(), vec![12.5, 25.0, 37.5]);
@@ -128,14 +138,22 @@ fn placeholders_bind_from_arrays_and_scalars() {
     let xf = x.astype(DType::F32).unwrap();
     let yf = y.astype(DType::F32).unwrap();
     let z = k
-        .call(&[KernelArg::from(&xf), KernelArg::from(&yf), KernelArg::from(3i64)])
+        .call(&[
+            KernelArg::from(&xf),
+            KernelArg::from(&yf),
+            KernelArg::from(3i64),
+        ])
         .unwrap();
     assert_eq!(z.dtype(), DType::F32);
     assert_eq!(z.to_vec::<f32>().unwrap(), vec![13.0, 26.0, 39.0]);
     // Bound by scalars only: the scalar's own dtype; size= gives the loop length.
     let z = k
         .call_with(
-            &[KernelArg::from(2i32), KernelArg::from(3i32), KernelArg::from(4i32)],
+            &[
+                KernelArg::from(2i32),
+                KernelArg::from(3i32),
+                KernelArg::from(4i32),
+            ],
             &mut [],
             Some(2),
         )
@@ -144,22 +162,43 @@ fn placeholders_bind_from_arrays_and_scalars() {
     assert_eq!(z[0].to_vec::<i32>().unwrap(), vec![11, 11]);
     let only = ElementwiseKernel::new("T a, T b", "T c", "c = a * b + i;", "only_scalars").unwrap();
     let c = only
-        .call_with(&[KernelArg::from(2i32), KernelArg::from(3i32)], &mut [], Some(3))
+        .call_with(
+            &[KernelArg::from(2i32), KernelArg::from(3i32)],
+            &mut [],
+            Some(3),
+        )
         .unwrap();
     assert_eq!(c[0].dtype(), DType::I32);
     assert_eq!(c[0].to_vec::<i32>().unwrap(), vec![6, 7, 8]);
     // Conflicting bindings.
     let xi = Array::from_vec(vec![1i32, 2, 3], &[3]).unwrap();
     let e = k
-        .call(&[KernelArg::from(&x), KernelArg::from(&xi), KernelArg::from(1.0f64)])
+        .call(&[
+            KernelArg::from(&x),
+            KernelArg::from(&xi),
+            KernelArg::from(1.0f64),
+        ])
         .unwrap_err();
     assert!(matches!(e, Error::DType { .. }), "{e}");
     let msg = e.to_string();
-    assert!(msg.contains("axpy_t") && msg.contains("`T`") && msg.contains("float64") && msg.contains("int32"), "{msg}");
+    assert!(
+        msg.contains("axpy_t")
+            && msg.contains("`T`")
+            && msg.contains("float64")
+            && msg.contains("int32"),
+        "{msg}"
+    );
     // Outputs bind first.
     let mut o = Array::zeros(&[3], DType::F32).unwrap();
     let e = k
-        .call_out(&[KernelArg::from(&x), KernelArg::from(&y), KernelArg::from(1.0f64)], &mut [&mut o])
+        .call_out(
+            &[
+                KernelArg::from(&x),
+                KernelArg::from(&y),
+                KernelArg::from(1.0f64),
+            ],
+            &mut [&mut o],
+        )
         .unwrap_err();
     assert!(e.to_string().contains("output `z`"), "{e}");
 }
@@ -226,14 +265,23 @@ fn integer_semantics_are_c() {
     assert_eq!(o[0].to_vec::<i32>().unwrap(), vec![3, -3, -3, 3, 1666, 0]);
     assert_eq!(o[1].to_vec::<i32>().unwrap(), vec![1, -1, 1, -1, 2, 0]);
     // Wrapping overflow and narrowing to int8.
-    let w: Vec<i32> = [7i32, -7, 7, -7, 5000, 100].iter().map(|a| a.wrapping_mul(1_000_000)).collect();
+    let w: Vec<i32> = [7i32, -7, 7, -7, 5000, 100]
+        .iter()
+        .map(|a| a.wrapping_mul(1_000_000))
+        .collect();
     assert_eq!(o[2].to_vec::<i32>().unwrap(), w);
-    let c: Vec<i8> = [7i32, -7, 7, -7, 5000, 100].iter().map(|a| (a * 3) as i8).collect();
+    let c: Vec<i8> = [7i32, -7, 7, -7, 5000, 100]
+        .iter()
+        .map(|a| (a * 3) as i8)
+        .collect();
     assert_eq!(o[3].to_vec::<i8>().unwrap(), c);
     let u = def("unsigned_ops");
     let a = Array::from_vec(vec![0i64, 5, -1], &[3]).unwrap();
     // (unsigned)0 - 1 wraps to 2^32 - 1; `-1 < 0u` is false in C (-1 converts to unsigned).
-    assert_eq!(u.call(&[&a]).unwrap().to_vec::<i64>().unwrap(), vec![4294967295, 4, 4294967294]);
+    assert_eq!(
+        u.call(&[&a]).unwrap().to_vec::<i64>().unwrap(),
+        vec![4294967295, 4, 4294967294]
+    );
 }
 
 #[test]
@@ -243,16 +291,42 @@ fn math_functions_match_rust_f32_and_f64() {
     let x = Array::from_vec(xs.clone(), &[8]).unwrap();
     let y = k.call(&[&x]).unwrap().to_vec::<f32>().unwrap();
     for (k, &x) in xs.iter().enumerate() {
-        let r = (x * 0.1).exp() + x.abs().ln_1p() + x.abs().sqrt() + 1.0 / (x * x + 1.0).sqrt() + x.tanh()
-            + (x * 0.1).sinh() + (x * 0.1).cosh() + x.sin() + x.cos() + (x * 0.1).tan() + x.atan2(2.0)
-            + x.abs().powf(1.5) + x.max(0.5) + x.min(-0.5) + x.max(0.0) + x.min(0.0) + x.floor() + x.ceil()
-            + x.round() + libm::erff(x) + (x * 0.1).exp_m1() + (x.abs() + 1.0).ln();
+        let r = (x * 0.1).exp()
+            + x.abs().ln_1p()
+            + x.abs().sqrt()
+            + 1.0 / (x * x + 1.0).sqrt()
+            + x.tanh()
+            + (x * 0.1).sinh()
+            + (x * 0.1).cosh()
+            + x.sin()
+            + x.cos()
+            + (x * 0.1).tan()
+            + x.atan2(2.0)
+            + x.abs().powf(1.5)
+            + x.max(0.5)
+            + x.min(-0.5)
+            + x.max(0.0)
+            + x.min(0.0)
+            + x.floor()
+            + x.ceil()
+            + x.round()
+            + libm::erff(x)
+            + (x * 0.1).exp_m1()
+            + (x.abs() + 1.0).ln();
         // The sum of ~22 f32 terms: a few ulps of the largest term.
-        assert!((y[k] - r).abs() <= 1e-5 * r.abs().max(1.0), "x={x}: {} vs {r}", y[k]);
+        assert!(
+            (y[k] - r).abs() <= 1e-5 * r.abs().max(1.0),
+            "x={x}: {} vs {r}",
+            y[k]
+        );
     }
     let k = def("math_f64");
     let xs = vec![0.1f64, 0.5, 1.5, 3.0];
-    let y = k.call(&[&Array::from_vec(xs.clone(), &[4]).unwrap()]).unwrap().to_vec::<f64>().unwrap();
+    let y = k
+        .call(&[&Array::from_vec(xs.clone(), &[4]).unwrap()])
+        .unwrap()
+        .to_vec::<f64>()
+        .unwrap();
     for (k, &x) in xs.iter().enumerate() {
         let r = x.exp() * (x + 10.0).ln() - x.powf(2.0) + libm::erf(x);
         assert!((y[k] - r).abs() <= 1e-12 * r.abs().max(1.0));
@@ -262,12 +336,21 @@ fn math_functions_match_rust_f32_and_f64() {
 #[test]
 fn half_types_compute_in_float() {
     let k = def("half_in");
-    let x = Array::from_vec(vec![1.5f32, 2049.0, -0.25], &[3]).unwrap().astype(DType::F16).unwrap();
-    let b = Array::from_vec(vec![0.5f32, 1.0, 2.0], &[3]).unwrap().astype(DType::BF16).unwrap();
+    let x = Array::from_vec(vec![1.5f32, 2049.0, -0.25], &[3])
+        .unwrap()
+        .astype(DType::F16)
+        .unwrap();
+    let b = Array::from_vec(vec![0.5f32, 1.0, 2.0], &[3])
+        .unwrap()
+        .astype(DType::BF16)
+        .unwrap();
     let y = k.call(&[&x, &b]).unwrap();
     assert_eq!(y.dtype(), DType::F16);
     let r = (&x.astype(DType::F32).unwrap() * 3.0) + b.astype(DType::F32).unwrap();
-    assert_eq!(y.to_vec::<f32>().unwrap(), r.astype(DType::F16).unwrap().to_vec::<f32>().unwrap());
+    assert_eq!(
+        y.to_vec::<f32>().unwrap(),
+        r.astype(DType::F16).unwrap().to_vec::<f32>().unwrap()
+    );
 }
 
 #[test]
@@ -283,11 +366,20 @@ fn raw_arrays_index_with_i_and_ind_size() {
     assert_eq!(s[0].to_vec::<i64>().unwrap(), vec![2, 3, 5, 7, 9]);
     let m = Array::from_vec(lin(12, 1.0, 0.0), &[3, 4]).unwrap();
     let s = def("raw_2d")
-        .call_with(&[KernelArg::from(&m), KernelArg::from(4i64)], &mut [], Some(3))
+        .call_with(
+            &[KernelArg::from(&m), KernelArg::from(4i64)],
+            &mut [],
+            Some(3),
+        )
         .unwrap();
-    assert_eq!(s[0].to_vec::<f32>().unwrap(), m.sum(Some(&[1]), false).unwrap().to_vec::<f32>().unwrap());
+    assert_eq!(
+        s[0].to_vec::<f32>().unwrap(),
+        m.sum(Some(&[1]), false).unwrap().to_vec::<f32>().unwrap()
+    );
     // Reading past the end is an error, not a crash.
-    let e = def("reverse").call_with(&[&x], &mut [], Some(6)).unwrap_err();
+    let e = def("reverse")
+        .call_with(&[&x], &mut [], Some(6))
+        .unwrap_err();
     assert!(e.to_string().contains("out of bounds"), "{e}");
 }
 
@@ -303,7 +395,9 @@ fn raw_outputs_need_size_or_an_array() {
     k.call_with(&[&x], &mut [&mut out], Some(2)).unwrap();
     assert_eq!(out.to_vec::<f32>().unwrap(), vec![2.0, 4.0, 0.0]);
     // size= with a non-raw array is refused, as in CuPy.
-    let e = def("seed").call_with(&[&x, &x], &mut [], Some(3)).unwrap_err();
+    let e = def("seed")
+        .call_with(&[&x, &x], &mut [], Some(3))
+        .unwrap_err();
     assert!(e.to_string().contains("size="), "{e}");
 }
 
@@ -311,14 +405,30 @@ fn raw_outputs_need_size_or_an_array() {
 fn preamble_functions_are_inlined() {
     let k = def("sq_pre");
     let xs = vec![-3.0f64, -0.5, 0.25, 2.0];
-    let y = k.call(&[&Array::from_vec(xs.clone(), &[4]).unwrap()]).unwrap();
-    let r: Vec<f64> = xs.iter().map(|&x| 2.0 * x * x + x.clamp(-1.0, 1.0)).collect();
+    let y = k
+        .call(&[&Array::from_vec(xs.clone(), &[4]).unwrap()])
+        .unwrap();
+    let r: Vec<f64> = xs
+        .iter()
+        .map(|&x| 2.0 * x * x + x.clamp(-1.0, 1.0))
+        .collect();
     assert_eq!(y.to_vec::<f64>().unwrap(), r);
     let e = ElementwiseKernel::new("T x", "T y", "y = x;", "p")
         .unwrap()
         .with_preamble("#include <cuda_fp16.h>")
         .unwrap_err();
-    assert!(matches!(e, Error::Kernel { source_name: "preamble", line: 1, column: 1, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            Error::Kernel {
+                source_name: "preamble",
+                line: 1,
+                column: 1,
+                ..
+            }
+        ),
+        "{e}"
+    );
     let e = ElementwiseKernel::new("T x", "T y", "y = f(x);", "p")
         .unwrap()
         .with_preamble("__device__ T f(T v) {\n  return v + nope;\n}")
@@ -326,7 +436,15 @@ fn preamble_functions_are_inlined() {
         .call(&[&Array::from_vec(vec![1.0f32], &[1]).unwrap()])
         .unwrap_err();
     assert!(
-        matches!(e, Error::Kernel { source_name: "preamble", line: 2, column: 14, .. }),
+        matches!(
+            e,
+            Error::Kernel {
+                source_name: "preamble",
+                line: 2,
+                column: 14,
+                ..
+            }
+        ),
         "{e}"
     );
 }
@@ -339,7 +457,10 @@ fn outputs_read_before_written_start_from_given_values() {
     k.call_out(&[&x], &mut [&mut y]).unwrap();
     assert_eq!(y.to_vec::<f32>().unwrap(), vec![22.0, 9.0]);
     // Allocated outputs start from zeros.
-    assert_eq!(k.call(&[&x]).unwrap().to_vec::<f32>().unwrap(), vec![2.0, -1.0]);
+    assert_eq!(
+        k.call(&[&x]).unwrap().to_vec::<f32>().unwrap(),
+        vec![2.0, -1.0]
+    );
 }
 
 #[test]
@@ -358,13 +479,21 @@ fn multiple_outputs_and_call_arity() {
     let mut b = Array::zeros(&[3], DType::I32).unwrap();
     let e = k.call_out(&[&x], &mut [&mut a, &mut b]).unwrap_err();
     assert!(matches!(e, Error::Shape { .. }), "{e}");
-    let nr = ElementwiseKernel::new("T x", "T y", "y = x;", "nr").unwrap().no_return(true);
+    let nr = ElementwiseKernel::new("T x", "T y", "y = x;", "nr")
+        .unwrap()
+        .no_return(true);
     assert!(nr.call_multi(&[&x]).unwrap().is_empty());
 }
 
 fn kernel_err(r: Result<ElementwiseKernel, Error>) -> (String, usize, usize, String) {
     match r {
-        Err(Error::Kernel { source_name, line, column, found, .. }) => (source_name.to_string(), line, column, found),
+        Err(Error::Kernel {
+            source_name,
+            line,
+            column,
+            found,
+            ..
+        }) => (source_name.to_string(), line, column, found),
         Err(e) => panic!("expected a kernel error, found {e}"),
         Ok(_) => panic!("expected an error"),
     }
@@ -372,34 +501,68 @@ fn kernel_err(r: Result<ElementwiseKernel, Error>) -> (String, usize, usize, Str
 
 #[test]
 fn source_errors_name_kernel_line_column_and_text() {
-    let (s, l, c, f) = kernel_err(ElementwiseKernel::new("float32 x", "float32 y", "y = x;\n  goto end;", "k"));
+    let (s, l, c, f) = kernel_err(ElementwiseKernel::new(
+        "float32 x",
+        "float32 y",
+        "y = x;\n  goto end;",
+        "k",
+    ));
     assert_eq!((s.as_str(), l, c, f.as_str()), ("operation", 2, 3, "goto"));
-    let (s, _, c, f) = kernel_err(ElementwiseKernel::new("float32 x, flaot y", "float32 z", "z = x;", "k"));
+    let (s, _, c, f) = kernel_err(ElementwiseKernel::new(
+        "float32 x, flaot y",
+        "float32 z",
+        "z = x;",
+        "k",
+    ));
     assert_eq!((s.as_str(), c, f.as_str()), ("in_params", 12, "flaot"));
-    let (s, ..) = kernel_err(ElementwiseKernel::new("float32", "float32 z", "z = 1;", "k"));
+    let (s, ..) = kernel_err(ElementwiseKernel::new(
+        "float32",
+        "float32 z",
+        "z = 1;",
+        "k",
+    ));
     assert_eq!(s, "in_params");
     let e = ElementwiseKernel::new("float32 x", "float32 y", "y = x + 1", "k").unwrap_err();
     assert!(e.to_string().contains("expected `;`"), "{e}");
     // Type errors appear at the first call, with the position.
-    let k = ElementwiseKernel::new("float32 x", "float32 y", "float t = x;\ny = t + zz;", "k").unwrap();
-    let e = k.call(&[&Array::from_vec(vec![1.0f32], &[1]).unwrap()]).unwrap_err();
-    assert!(matches!(&e, Error::Kernel { line: 2, column: 9, found, .. } if found == "zz"), "{e}");
-    assert!(e.to_string().contains("unknown identifier") && e.to_string().contains("`k`"), "{e}");
+    let k =
+        ElementwiseKernel::new("float32 x", "float32 y", "float t = x;\ny = t + zz;", "k").unwrap();
+    let e = k
+        .call(&[&Array::from_vec(vec![1.0f32], &[1]).unwrap()])
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Kernel { line: 2, column: 9, found, .. } if found == "zz"),
+        "{e}"
+    );
+    assert!(
+        e.to_string().contains("unknown identifier") && e.to_string().contains("`k`"),
+        "{e}"
+    );
     let k = ElementwiseKernel::new("float32 x", "float32 y", "y = x % 2;", "k").unwrap();
-    let e = k.call(&[&Array::from_vec(vec![1.0f32], &[1]).unwrap()]).unwrap_err();
+    let e = k
+        .call(&[&Array::from_vec(vec![1.0f32], &[1]).unwrap()])
+        .unwrap_err();
     assert!(e.to_string().contains("fmod"), "{e}");
     let k = ElementwiseKernel::new("float32 x", "float32 y", "x = 1; y = x;", "k").unwrap();
-    let e = k.call(&[&Array::from_vec(vec![1.0f32], &[1]).unwrap()]).unwrap_err();
+    let e = k
+        .call(&[&Array::from_vec(vec![1.0f32], &[1]).unwrap()])
+        .unwrap_err();
     assert!(e.to_string().contains("input parameter"), "{e}");
     let k = ElementwiseKernel::new("float32 x", "float32 y", "y = frob(x);", "k").unwrap();
-    let e = k.call(&[&Array::from_vec(vec![1.0f32], &[1]).unwrap()]).unwrap_err();
+    let e = k
+        .call(&[&Array::from_vec(vec![1.0f32], &[1]).unwrap()])
+        .unwrap_err();
     assert!(e.to_string().contains("unknown function `frob`"), "{e}");
     let k = ElementwiseKernel::new("float32 x", "float32 y", "y = x[0];", "k").unwrap();
-    let e = k.call(&[&Array::from_vec(vec![1.0f32], &[1]).unwrap()]).unwrap_err();
+    let e = k
+        .call(&[&Array::from_vec(vec![1.0f32], &[1]).unwrap()])
+        .unwrap_err();
     assert!(e.to_string().contains("raw"), "{e}");
     // A placeholder nothing binds.
     let k = ElementwiseKernel::new("float32 x", "U y", "y = x;", "k").unwrap();
-    let e = k.call(&[&Array::from_vec(vec![1.0f32], &[1]).unwrap()]).unwrap_err();
+    let e = k
+        .call(&[&Array::from_vec(vec![1.0f32], &[1]).unwrap()])
+        .unwrap_err();
     assert!(e.to_string().contains("`U`"), "{e}");
 }
 
@@ -408,15 +571,42 @@ fn raw_kernel_is_gpu_only() {
     let k = RawKernel::new("extern \"C\" __global__ void f(float* x) {}", "f").unwrap();
     let x = Array::zeros(&[4], DType::F32).unwrap();
     let e = k.launch((1, 1, 1), (4, 1, 1), 0, &[&x]).unwrap_err();
-    assert!(matches!(e, Error::Device { .. }) && e.to_string().contains("CUDA"), "{e}");
+    assert!(
+        matches!(e, Error::Device { .. }) && e.to_string().contains("CUDA"),
+        "{e}"
+    );
 }
 
 /// (name, in_params, out_params, map_expr, reduce_expr, post_map_expr, identity)
 pub const REDUCTIONS: &[(&str, &str, &str, &str, &str, &str, Option<&str>)] = &[
-    ("l2norm", "T x", "T y", "x * x", "a + b", "y = sqrt(a)", Some("0")),
+    (
+        "l2norm",
+        "T x",
+        "T y",
+        "x * x",
+        "a + b",
+        "y = sqrt(a)",
+        Some("0"),
+    ),
     ("my_max", "T x", "T y", "x", "max(a, b)", "y = a", None),
-    ("sum_i64", "T x", "int64 y", "x", "a + b", "y = a", Some("0")),
-    ("wsum", "T x, T w", "T y", "x * w", "a + b", "y = a", Some("0")),
+    (
+        "sum_i64",
+        "T x",
+        "int64 y",
+        "x",
+        "a + b",
+        "y = a",
+        Some("0"),
+    ),
+    (
+        "wsum",
+        "T x, T w",
+        "T y",
+        "x * w",
+        "a + b",
+        "y = a",
+        Some("0"),
+    ),
 ];
 
 fn rdef(name: &str) -> ReductionKernel {
@@ -434,7 +624,11 @@ fn close(a: &[f64], b: &[f64], rtol: f64) {
 #[test]
 fn reduction_kernel_matches_array_reductions() {
     let l2 = rdef("l2norm");
-    let x = Array::from_vec((0..60).map(|k| (k as f64 * 0.37).sin()).collect::<Vec<_>>(), &[3, 4, 5]).unwrap();
+    let x = Array::from_vec(
+        (0..60).map(|k| (k as f64 * 0.37).sin()).collect::<Vec<_>>(),
+        &[3, 4, 5],
+    )
+    .unwrap();
     let sq = &x * &x;
     for (axes, keep) in [
         (None, false),
@@ -447,14 +641,31 @@ fn reduction_kernel_matches_array_reductions() {
         let r = sq.sum(axes.as_deref(), keep).unwrap().sqrt().unwrap();
         assert_eq!(got.shape(), r.shape(), "{axes:?} {keep}");
         assert_eq!(got.dtype(), DType::F64);
-        close(&got.to_vec::<f64>().unwrap(), &r.to_vec::<f64>().unwrap(), 1e-13);
+        close(
+            &got.to_vec::<f64>().unwrap(),
+            &r.to_vec::<f64>().unwrap(),
+            1e-13,
+        );
     }
     let m = rdef("my_max");
     let xi = Array::from_vec(vec![3i32, -9, 7, 1, 8, -2, 0, 5, 6, 4, 2, 11, -1], &[13]).unwrap();
-    assert_eq!(m.call(&[&xi], None, false).unwrap().to_vec::<i32>().unwrap(), vec![11]);
-    let x2 = xi.slice(&[kusari_array::SliceArg::from(0..12)]).unwrap().reshape(&[3, 4]).unwrap();
     assert_eq!(
-        m.call(&[&x2], Some(&[0]), false).unwrap().to_vec::<i32>().unwrap(),
+        m.call(&[&xi], None, false)
+            .unwrap()
+            .to_vec::<i32>()
+            .unwrap(),
+        vec![11]
+    );
+    let x2 = xi
+        .slice(&[kusari_array::SliceArg::from(0..12)])
+        .unwrap()
+        .reshape(&[3, 4])
+        .unwrap();
+    assert_eq!(
+        m.call(&[&x2], Some(&[0]), false)
+            .unwrap()
+            .to_vec::<i32>()
+            .unwrap(),
         x2.max(Some(&[0]), false).unwrap().to_vec::<i32>().unwrap()
     );
     // No identity: an empty reduction is an error; with one, it gives the identity.
@@ -470,10 +681,19 @@ fn reduce_type_sets_the_accumulator() {
     let x = Array::from_vec(vec![100i8; 10], &[10]).unwrap();
     let s = rdef("sum_i64");
     // Default reduce type: the first output's (int64).
-    assert_eq!(s.call(&[&x], None, false).unwrap().to_vec::<i64>().unwrap(), vec![1000]);
+    assert_eq!(
+        s.call(&[&x], None, false).unwrap().to_vec::<i64>().unwrap(),
+        vec![1000]
+    );
     let s8 = rdef("sum_i64").with_reduce_type("T").unwrap();
     let wrapped = (1000i64 as i8) as i64;
-    assert_eq!(s8.call(&[&x], None, false).unwrap().to_vec::<i64>().unwrap(), vec![wrapped]);
+    assert_eq!(
+        s8.call(&[&x], None, false)
+            .unwrap()
+            .to_vec::<i64>()
+            .unwrap(),
+        vec![wrapped]
+    );
     assert!(rdef("sum_i64").with_reduce_type("floot").is_err());
     // Two broadcast inputs.
     let w = Array::from_vec(vec![1.0f32, 2.0, 3.0], &[3]).unwrap();
@@ -483,5 +703,14 @@ fn reduce_type_sets_the_accumulator() {
     let e = rdef("wsum").call(&[&x], None, false).unwrap_err();
     assert!(e.to_string().contains("expected 2 argument"), "{e}");
     let e = ReductionKernel::new("T x", "T y", "x *", "a + b", "y = a", None, "bad").unwrap_err();
-    assert!(matches!(e, Error::Kernel { source_name: "map_expr", .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            Error::Kernel {
+                source_name: "map_expr",
+                ..
+            }
+        ),
+        "{e}"
+    );
 }

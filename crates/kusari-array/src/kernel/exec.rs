@@ -2,7 +2,7 @@
 //! `BLOCK` lanes at a time, each instruction a tight loop over the block's
 //! register vectors, and blocks split across rayon's threads.
 
-use super::ir::{Inst, MathFn, Program, Setup, Ty, CTy, CV, R};
+use super::ir::{CTy, Inst, MathFn, Program, Setup, Ty, CV, R};
 use super::parse::{BinOp, UnOp};
 use crate::{DType, Error, Result};
 use half::{bf16, f16};
@@ -386,7 +386,12 @@ fn float_math<T: FloatMath>(f: MathFn, a: &[T], b: &[T], d: &mut Reg, n: usize) 
             let d = vec_mut::<T>(d);
             if matches!(
                 f,
-                MathFn::Atan2 | MathFn::Pow | MathFn::Max | MathFn::Min | MathFn::Fmod | MathFn::Hypot
+                MathFn::Atan2
+                    | MathFn::Pow
+                    | MathFn::Max
+                    | MathFn::Min
+                    | MathFn::Fmod
+                    | MathFn::Hypot
             ) {
                 zip2(&a[..n], &b[..n], &mut d[..n], |x, y| T::math2(f, x, y));
             } else {
@@ -529,11 +534,17 @@ fn load(b: &Buf, start: usize, n: usize, d: &mut Reg) {
             }};
         }
         if let (DType::F32, Reg::F32(v)) = (b.dtype, &mut *d) {
-            v[..n].copy_from_slice(std::slice::from_raw_parts((b.ptr as *const f32).add(start), n));
+            v[..n].copy_from_slice(std::slice::from_raw_parts(
+                (b.ptr as *const f32).add(start),
+                n,
+            ));
             return;
         }
         if let (DType::F64, Reg::F64(v)) = (b.dtype, &mut *d) {
-            v[..n].copy_from_slice(std::slice::from_raw_parts((b.ptr as *const f64).add(start), n));
+            v[..n].copy_from_slice(std::slice::from_raw_parts(
+                (b.ptr as *const f64).add(start),
+                n,
+            ));
             return;
         }
         match b.dtype {
@@ -662,19 +673,45 @@ impl State<'_> {
                 let mut d = std::mem::take(&mut self.regs[*dst]);
                 let (ra, rb) = (&self.regs[*a], &self.regs[*b]);
                 match (&mut d, ra, rb) {
-                    (Reg::B(d), Reg::B(a), Reg::B(b)) => compare(*op, &a[..n], &b[..n], &mut d[..n]),
-                    (Reg::B(d), Reg::I32(a), Reg::I32(b)) => compare(*op, &a[..n], &b[..n], &mut d[..n]),
-                    (Reg::B(d), Reg::U32(a), Reg::U32(b)) => compare(*op, &a[..n], &b[..n], &mut d[..n]),
-                    (Reg::B(d), Reg::I64(a), Reg::I64(b)) => compare(*op, &a[..n], &b[..n], &mut d[..n]),
-                    (Reg::B(d), Reg::U64(a), Reg::U64(b)) => compare(*op, &a[..n], &b[..n], &mut d[..n]),
-                    (Reg::B(d), Reg::F32(a), Reg::F32(b)) => compare(*op, &a[..n], &b[..n], &mut d[..n]),
-                    (Reg::B(d), Reg::F64(a), Reg::F64(b)) => compare(*op, &a[..n], &b[..n], &mut d[..n]),
-                    (Reg::I32(d), Reg::I32(a), Reg::I32(b)) => arith(*op, &a[..n], &b[..n], &mut d[..n]),
-                    (Reg::U32(d), Reg::U32(a), Reg::U32(b)) => arith(*op, &a[..n], &b[..n], &mut d[..n]),
-                    (Reg::I64(d), Reg::I64(a), Reg::I64(b)) => arith(*op, &a[..n], &b[..n], &mut d[..n]),
-                    (Reg::U64(d), Reg::U64(a), Reg::U64(b)) => arith(*op, &a[..n], &b[..n], &mut d[..n]),
-                    (Reg::F32(d), Reg::F32(a), Reg::F32(b)) => arith(*op, &a[..n], &b[..n], &mut d[..n]),
-                    (Reg::F64(d), Reg::F64(a), Reg::F64(b)) => arith(*op, &a[..n], &b[..n], &mut d[..n]),
+                    (Reg::B(d), Reg::B(a), Reg::B(b)) => {
+                        compare(*op, &a[..n], &b[..n], &mut d[..n])
+                    }
+                    (Reg::B(d), Reg::I32(a), Reg::I32(b)) => {
+                        compare(*op, &a[..n], &b[..n], &mut d[..n])
+                    }
+                    (Reg::B(d), Reg::U32(a), Reg::U32(b)) => {
+                        compare(*op, &a[..n], &b[..n], &mut d[..n])
+                    }
+                    (Reg::B(d), Reg::I64(a), Reg::I64(b)) => {
+                        compare(*op, &a[..n], &b[..n], &mut d[..n])
+                    }
+                    (Reg::B(d), Reg::U64(a), Reg::U64(b)) => {
+                        compare(*op, &a[..n], &b[..n], &mut d[..n])
+                    }
+                    (Reg::B(d), Reg::F32(a), Reg::F32(b)) => {
+                        compare(*op, &a[..n], &b[..n], &mut d[..n])
+                    }
+                    (Reg::B(d), Reg::F64(a), Reg::F64(b)) => {
+                        compare(*op, &a[..n], &b[..n], &mut d[..n])
+                    }
+                    (Reg::I32(d), Reg::I32(a), Reg::I32(b)) => {
+                        arith(*op, &a[..n], &b[..n], &mut d[..n])
+                    }
+                    (Reg::U32(d), Reg::U32(a), Reg::U32(b)) => {
+                        arith(*op, &a[..n], &b[..n], &mut d[..n])
+                    }
+                    (Reg::I64(d), Reg::I64(a), Reg::I64(b)) => {
+                        arith(*op, &a[..n], &b[..n], &mut d[..n])
+                    }
+                    (Reg::U64(d), Reg::U64(a), Reg::U64(b)) => {
+                        arith(*op, &a[..n], &b[..n], &mut d[..n])
+                    }
+                    (Reg::F32(d), Reg::F32(a), Reg::F32(b)) => {
+                        arith(*op, &a[..n], &b[..n], &mut d[..n])
+                    }
+                    (Reg::F64(d), Reg::F64(a), Reg::F64(b)) => {
+                        arith(*op, &a[..n], &b[..n], &mut d[..n])
+                    }
                     _ => unreachable!("operand types unified at lowering"),
                 }
                 self.regs[*dst] = d;
@@ -735,18 +772,34 @@ impl State<'_> {
                 match (&self.regs[*a], &self.regs[*b]) {
                     (Reg::F32(a), Reg::F32(b)) => float_math(*f, &a[..n], &b[..n], &mut d, n),
                     (Reg::F64(a), Reg::F64(b)) => float_math(*f, &a[..n], &b[..n], &mut d, n),
-                    (Reg::I32(a), Reg::I32(b)) => {
-                        int_math(*f, &a[..n], &b[..n], &mut vec_mut::<i32>(&mut d)[..n], i32::wrapping_abs)
-                    }
-                    (Reg::I64(a), Reg::I64(b)) => {
-                        int_math(*f, &a[..n], &b[..n], &mut vec_mut::<i64>(&mut d)[..n], i64::wrapping_abs)
-                    }
-                    (Reg::U32(a), Reg::U32(b)) => {
-                        int_math(*f, &a[..n], &b[..n], &mut vec_mut::<u32>(&mut d)[..n], |x| x)
-                    }
-                    (Reg::U64(a), Reg::U64(b)) => {
-                        int_math(*f, &a[..n], &b[..n], &mut vec_mut::<u64>(&mut d)[..n], |x| x)
-                    }
+                    (Reg::I32(a), Reg::I32(b)) => int_math(
+                        *f,
+                        &a[..n],
+                        &b[..n],
+                        &mut vec_mut::<i32>(&mut d)[..n],
+                        i32::wrapping_abs,
+                    ),
+                    (Reg::I64(a), Reg::I64(b)) => int_math(
+                        *f,
+                        &a[..n],
+                        &b[..n],
+                        &mut vec_mut::<i64>(&mut d)[..n],
+                        i64::wrapping_abs,
+                    ),
+                    (Reg::U32(a), Reg::U32(b)) => int_math(
+                        *f,
+                        &a[..n],
+                        &b[..n],
+                        &mut vec_mut::<u32>(&mut d)[..n],
+                        |x| x,
+                    ),
+                    (Reg::U64(a), Reg::U64(b)) => int_math(
+                        *f,
+                        &a[..n],
+                        &b[..n],
+                        &mut vec_mut::<u64>(&mut d)[..n],
+                        |x| x,
+                    ),
                     _ => unreachable!("operand types unified at lowering"),
                 }
                 self.regs[*dst] = d;

@@ -7,8 +7,8 @@
 //! semantics hold per element while the inner loops stay vectorizable.
 
 use super::parse::{
-    err, BinOp, Expr, ExprKind, FuncDef, IntSuffix, LValue, PResult, Pos, Stmt, StmtKind,
-    TypeName, UnOp,
+    err, BinOp, Expr, ExprKind, FuncDef, IntSuffix, LValue, PResult, Pos, Stmt, StmtKind, TypeName,
+    UnOp,
 };
 use crate::DType;
 use std::collections::HashMap;
@@ -115,10 +115,14 @@ pub(crate) fn c_type(name: &str) -> Option<Ty> {
         "short" | "short int" | "signed short" | "int16_t" | "int16" => Ty::I16,
         "int" | "signed" | "signed int" | "int32_t" | "int32" => Ty::I32,
         "unsigned" | "unsigned int" | "uint32_t" => Ty::U32,
-        "long" | "long int" | "long long" | "long long int" | "signed long" | "signed long long"
-        | "int64_t" | "ptrdiff_t" | "int64" => Ty::I64,
-        "unsigned long" | "unsigned long long" | "unsigned long int" | "unsigned long long int"
-        | "size_t" | "uint64_t" => Ty::U64,
+        "long" | "long int" | "long long" | "long long int" | "signed long"
+        | "signed long long" | "int64_t" | "ptrdiff_t" | "int64" => Ty::I64,
+        "unsigned long"
+        | "unsigned long long"
+        | "unsigned long int"
+        | "unsigned long long int"
+        | "size_t"
+        | "uint64_t" => Ty::U64,
         "half" | "__half" | "float16" => Ty::F16,
         "bfloat16" | "__nv_bfloat16" => Ty::BF16,
         "float" | "float32" => Ty::F32,
@@ -407,8 +411,16 @@ pub(crate) struct LowerParam {
 
 #[derive(Clone)]
 enum Sym {
-    Var { reg: R, ty: Ty, writable: bool },
-    Raw { param: usize, ty: Ty, writable: bool },
+    Var {
+        reg: R,
+        ty: Ty,
+        writable: bool,
+    },
+    Raw {
+        param: usize,
+        ty: Ty,
+        writable: bool,
+    },
 }
 
 #[derive(Clone, Copy)]
@@ -659,11 +671,16 @@ impl<'a> Lower<'a> {
                     match val {
                         Some(v) => {
                             if !self.retarget(v, reg) {
-                                self.emit(Inst::Copy { dst: reg, src: v.reg })
+                                self.emit(Inst::Copy {
+                                    dst: reg,
+                                    src: v.reg,
+                                })
                             }
                         }
                         // C leaves it indeterminate; zero keeps runs reproducible.
-                        None => self.setup.push((reg, Setup::Const(CV::I(0).cast(ty.compute())))),
+                        None => self
+                            .setup
+                            .push((reg, Setup::Const(CV::I(0).cast(ty.compute())))),
                     }
                     self.scopes.last_mut().expect("a scope").insert(
                         name.clone(),
@@ -729,20 +746,31 @@ impl<'a> Lower<'a> {
             }
             StmtKind::Return(e) => {
                 let Some((fname, ret)) = self.fn_stack.last().cloned() else {
-                    return err(s.pos, "return", "`return` is only allowed inside a preamble function");
+                    return err(
+                        s.pos,
+                        "return",
+                        "`return` is only allowed inside a preamble function",
+                    );
                 };
                 match (ret, e) {
                     (Some((reg, ty)), Some(e)) => {
                         let v = self.expr(e)?;
                         let v = self.convert(v, ty);
-                        self.emit(Inst::Copy { dst: reg, src: v.reg });
+                        self.emit(Inst::Copy {
+                            dst: reg,
+                            src: v.reg,
+                        });
                     }
                     (None, None) => {}
                     (Some(_), None) => {
                         return err(s.pos, "return", format!("`{fname}` must return a value"))
                     }
                     (None, Some(_)) => {
-                        return err(s.pos, "return", format!("`{fname}` is void and cannot return a value"))
+                        return err(
+                            s.pos,
+                            "return",
+                            format!("`{fname}` is void and cannot return a value"),
+                        )
                     }
                 }
                 self.emit(Inst::Return);
@@ -780,7 +808,11 @@ impl<'a> Lower<'a> {
     }
 
     fn mark_read(&mut self, name: &str) {
-        if let Some(k) = self.params.iter().position(|p| p.name == name && p.is_output && !p.raw) {
+        if let Some(k) = self
+            .params
+            .iter()
+            .position(|p| p.name == name && p.is_output && !p.raw)
+        {
             // Only the top-level binding is the parameter; a shadowing local is not.
             if let Some(Sym::Var { reg, .. }) = self.lookup(name) {
                 if self.var_params.get(&k) == Some(&reg) {
@@ -797,10 +829,18 @@ impl<'a> Lower<'a> {
                     return err(pos, name.clone(), format!("unknown identifier `{name}`"));
                 };
                 let Sym::Var { reg, ty, writable } = sym else {
-                    return err(pos, name.clone(), format!("`{name}` is a raw array; assign to an element `{name}[...]`"));
+                    return err(
+                        pos,
+                        name.clone(),
+                        format!("`{name}` is a raw array; assign to an element `{name}[...]`"),
+                    );
                 };
                 if !writable {
-                    return err(pos, name.clone(), format!("`{name}` is an input parameter and cannot be assigned"));
+                    return err(
+                        pos,
+                        name.clone(),
+                        format!("`{name}` is an input parameter and cannot be assigned"),
+                    );
                 }
                 if op.is_some() || self.cond_depth > 0 {
                     self.mark_read(name);
@@ -818,16 +858,32 @@ impl<'a> Lower<'a> {
                 };
                 let v = self.convert(v, ty);
                 if !self.retarget(v, reg) {
-                    self.emit(Inst::Copy { dst: reg, src: v.reg });
+                    self.emit(Inst::Copy {
+                        dst: reg,
+                        src: v.reg,
+                    });
                 }
                 Ok(())
             }
             LValue::Index(name, idx) => {
-                let Some(Sym::Raw { param, ty, writable }) = self.lookup(name) else {
-                    return err(pos, name.clone(), format!("`{name}` is not a raw array parameter and cannot be indexed"));
+                let Some(Sym::Raw {
+                    param,
+                    ty,
+                    writable,
+                }) = self.lookup(name)
+                else {
+                    return err(
+                        pos,
+                        name.clone(),
+                        format!("`{name}` is not a raw array parameter and cannot be indexed"),
+                    );
                 };
                 if !writable {
-                    return err(pos, name.clone(), format!("`{name}` is an input parameter and cannot be assigned"));
+                    return err(
+                        pos,
+                        name.clone(),
+                        format!("`{name}` is an input parameter and cannot be assigned"),
+                    );
                 }
                 let iv = self.index_val(idx)?;
                 let v = match op {
@@ -871,7 +927,9 @@ impl<'a> Lower<'a> {
         };
         let (dst, reads) = match last {
             Inst::Bin { dst, a, b, .. } | Inst::Math { dst, a, b, .. } => (dst, [*a, *b]),
-            Inst::Un { dst, a, .. } | Inst::Cast { dst, a } | Inst::Narrow { dst, a, .. } => (dst, [*a, *a]),
+            Inst::Un { dst, a, .. } | Inst::Cast { dst, a } | Inst::Narrow { dst, a, .. } => {
+                (dst, [*a, *a])
+            }
             _ => return false,
         };
         if *dst != v.reg || reads.contains(&var) {
@@ -884,7 +942,11 @@ impl<'a> Lower<'a> {
     fn index_val(&mut self, idx: &Expr) -> PResult<R> {
         let v = self.expr(idx)?;
         if !(v.ty.is_int() || v.ty == CTy::Bool) {
-            return err(idx.pos, idx.text.clone(), "an array index must be an integer");
+            return err(
+                idx.pos,
+                idx.text.clone(),
+                "an array index must be an integer",
+            );
         }
         Ok(self.cast(v, CTy::I64).reg)
     }
@@ -905,7 +967,11 @@ impl<'a> Lower<'a> {
             Add | Sub | Mul | Div | Rem | BitAnd | BitOr | BitXor => {
                 let t = Self::common(a.ty, b.ty);
                 if matches!(op, Rem | BitAnd | BitOr | BitXor) && t.is_float() {
-                    return err(pos, text, "this operator needs integer operands (use fmod for floats)");
+                    return err(
+                        pos,
+                        text,
+                        "this operator needs integer operands (use fmod for floats)",
+                    );
                 }
                 let a = self.cast(a, t);
                 let b = self.cast(b, t);
@@ -953,7 +1019,13 @@ impl<'a> Lower<'a> {
             ExprKind::Index(name, idx) => {
                 let Some(Sym::Raw { param, ty, .. }) = self.lookup(name) else {
                     return match self.lookup(name) {
-                        Some(_) => err(e.pos, name.clone(), format!("`{name}` is not a raw array; only `raw` parameters can be indexed")),
+                        Some(_) => err(
+                            e.pos,
+                            name.clone(),
+                            format!(
+                                "`{name}` is not a raw array; only `raw` parameters can be indexed"
+                            ),
+                        ),
                         None => err(e.pos, name.clone(), format!("unknown identifier `{name}`")),
                     };
                 };
@@ -972,7 +1044,11 @@ impl<'a> Lower<'a> {
             }
             ExprKind::Method(obj, m) => {
                 if m != "size" {
-                    return err(e.pos, format!("{obj}.{m}()"), format!("unknown method `{m}`; only `size()` is supported"));
+                    return err(
+                        e.pos,
+                        format!("{obj}.{m}()"),
+                        format!("unknown method `{m}`; only `size()` is supported"),
+                    );
                 }
                 let setup = if obj == "_ind" {
                     Setup::IndSize
@@ -980,7 +1056,11 @@ impl<'a> Lower<'a> {
                     match self.lookup(obj) {
                         Some(Sym::Raw { param, .. }) => Setup::RawSize(param),
                         _ => {
-                            return err(e.pos, obj.clone(), format!("`{obj}.size()`: `{obj}` is not `_ind` or a raw array"))
+                            return err(
+                                e.pos,
+                                obj.clone(),
+                                format!("`{obj}.size()`: `{obj}` is not `_ind` or a raw array"),
+                            )
                         }
                     }
                 };
@@ -1146,7 +1226,11 @@ impl<'a> Lower<'a> {
                 if self.funcs.iter().any(|f| &f.name == name) {
                     return match self.call_func(name, args, e.pos, false)? {
                         Some(v) => Ok(v),
-                        None => err(e.pos, name.clone(), format!("`{name}` returns void and has no value")),
+                        None => err(
+                            e.pos,
+                            name.clone(),
+                            format!("`{name}` returns void and has no value"),
+                        ),
                     };
                 }
                 self.math(name, args, e)
@@ -1165,7 +1249,11 @@ impl<'a> Lower<'a> {
                         konst: None,
                     })
                 }
-                Sym::Raw { .. } => err(e.pos, name, format!("`{name}` is a raw array; index it as `{name}[i]`")),
+                Sym::Raw { .. } => err(
+                    e.pos,
+                    name,
+                    format!("`{name}` is a raw array; index it as `{name}[i]`"),
+                ),
             };
         }
         match name {
@@ -1202,7 +1290,11 @@ impl<'a> Lower<'a> {
             1
         };
         if args.len() != arity {
-            return err(e.pos, name, format!("`{name}` takes {arity} argument(s), found {}", args.len()));
+            return err(
+                e.pos,
+                name,
+                format!("`{name}` takes {arity} argument(s), found {}", args.len()),
+            );
         }
         let mut vals = Vec::new();
         for a in args {
@@ -1236,7 +1328,13 @@ impl<'a> Lower<'a> {
         })
     }
 
-    fn call_func(&mut self, name: &str, args: &[Expr], pos: Pos, stmt: bool) -> PResult<Option<Val>> {
+    fn call_func(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        pos: Pos,
+        stmt: bool,
+    ) -> PResult<Option<Val>> {
         let f = self
             .funcs
             .iter()
@@ -1244,10 +1342,22 @@ impl<'a> Lower<'a> {
             .expect("caller checked")
             .clone();
         if self.fn_stack.iter().any(|(n, _)| n == name) {
-            return err(pos, name, format!("recursive call of `{name}` is not supported by the CPU interpreter"));
+            return err(
+                pos,
+                name,
+                format!("recursive call of `{name}` is not supported by the CPU interpreter"),
+            );
         }
         if args.len() != f.params.len() {
-            return err(pos, name, format!("`{name}` takes {} argument(s), found {}", f.params.len(), args.len()));
+            return err(
+                pos,
+                name,
+                format!(
+                    "`{name}` takes {} argument(s), found {}",
+                    f.params.len(),
+                    args.len()
+                ),
+            );
         }
         let mut scope = HashMap::new();
         for ((pt, pn), a) in f.params.iter().zip(args) {
@@ -1258,7 +1368,10 @@ impl<'a> Lower<'a> {
             };
             let v = self.convert(v, ty);
             let reg = self.reg(ty.compute());
-            self.emit(Inst::Copy { dst: reg, src: v.reg });
+            self.emit(Inst::Copy {
+                dst: reg,
+                src: v.reg,
+            });
             scope.insert(
                 pn.clone(),
                 Sym::Var {
@@ -1276,7 +1389,8 @@ impl<'a> Lower<'a> {
             },
         };
         if let Some((r, t)) = ret {
-            self.setup.push((r, Setup::Const(CV::I(0).cast(t.compute()))));
+            self.setup
+                .push((r, Setup::Const(CV::I(0).cast(t.compute()))));
         }
         if ret.is_none() && !stmt {
             return Ok(None);
@@ -1286,12 +1400,10 @@ impl<'a> Lower<'a> {
         let saved_loop = std::mem::replace(&mut self.loop_depth, 0);
         self.fn_stack.push((name.to_string(), ret));
         self.cond_depth += 1;
-        let body = self
-            .sub_code(|l| l.block(&f.body))
-            .map_err(|mut e| {
-                e.in_preamble = true;
-                e
-            });
+        let body = self.sub_code(|l| l.block(&f.body)).map_err(|mut e| {
+            e.in_preamble = true;
+            e
+        });
         self.cond_depth -= 1;
         self.fn_stack.pop();
         self.loop_depth = saved_loop;
@@ -1329,10 +1441,22 @@ mod tests {
 
     #[test]
     fn math_names_resolve_with_float_suffix() {
-        assert_eq!(math_fn("expf").map(|m| (m.0, m.2)), Some((MathFn::Exp, true)));
-        assert_eq!(math_fn("erf").map(|m| (m.0, m.2)), Some((MathFn::Erf, false)));
-        assert_eq!(math_fn("erff").map(|m| (m.0, m.2)), Some((MathFn::Erf, true)));
-        assert_eq!(math_fn("fabsf").map(|m| (m.0, m.2)), Some((MathFn::Abs, true)));
+        assert_eq!(
+            math_fn("expf").map(|m| (m.0, m.2)),
+            Some((MathFn::Exp, true))
+        );
+        assert_eq!(
+            math_fn("erf").map(|m| (m.0, m.2)),
+            Some((MathFn::Erf, false))
+        );
+        assert_eq!(
+            math_fn("erff").map(|m| (m.0, m.2)),
+            Some((MathFn::Erf, true))
+        );
+        assert_eq!(
+            math_fn("fabsf").map(|m| (m.0, m.2)),
+            Some((MathFn::Abs, true))
+        );
         assert_eq!(math_fn("isinf").map(|m| m.0), Some(MathFn::IsInf));
         assert!(math_fn("maxf").is_none());
         assert!(math_fn("frobnicate").is_none());

@@ -141,7 +141,10 @@ pub(crate) fn parse_params(
             ));
         }
         let (t, name) = (w[0], w[1]);
-        let ident_ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        let ident_ok = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !ident_ok {
             return Err(bad(name, format!("`{name}` is not a valid parameter name")));
@@ -431,21 +434,30 @@ impl ElementwiseKernel {
         if args.len() != self.nin {
             return Err(Error::value(
                 self.op(),
-                format!("kernel `{name}`: expected {} argument(s), found {}", self.nin, args.len()),
+                format!(
+                    "kernel `{name}`: expected {} argument(s), found {}",
+                    self.nin,
+                    args.len()
+                ),
             ));
         }
         if !outs.is_empty() && outs.len() != nout {
             return Err(Error::value(
                 self.op(),
-                format!("kernel `{name}`: expected {nout} output array(s) or none, found {}", outs.len()),
+                format!(
+                    "kernel `{name}`: expected {nout} output array(s) or none, found {}",
+                    outs.len()
+                ),
             ));
         }
         let mut map: HashMap<String, (DType, String)> = prebound
             .iter()
             .map(|(k, d)| (k.clone(), (*d, "the kernel".to_string())))
             .collect();
-        let bind = |map: &mut HashMap<String, (DType, String)>, t: &str, d: DType, by: &str| {
-            match map.get(t) {
+        let bind =
+            |map: &mut HashMap<String, (DType, String)>, t: &str, d: DType, by: &str| match map
+                .get(t)
+            {
                 Some((d0, by0)) if *d0 != d => Err(self.fail_dtype(format!(
                     "type placeholder `{t}` is bound to {d0} by {by0} but {by} has {d}"
                 ))),
@@ -454,12 +466,13 @@ impl ElementwiseKernel {
                     map.insert(t.to_string(), (d, by.to_string()));
                     Ok(())
                 }
-            }
-        };
+            };
         // Outputs first, then array inputs, then scalars (CuPy's order).
         for (p, o) in self.params[self.nin..].iter().zip(outs.iter()) {
             match &p.ty {
-                ParamType::Placeholder(t) => bind(&mut map, t, o.dtype(), &format!("output `{}`", p.name))?,
+                ParamType::Placeholder(t) => {
+                    bind(&mut map, t, o.dtype(), &format!("output `{}`", p.name))?
+                }
                 ParamType::DType(d) if *d != o.dtype() => {
                     return Err(self.fail_dtype(format!(
                         "output `{}` must be {d}, found an array of {}",
@@ -478,14 +491,20 @@ impl ElementwiseKernel {
         for (p, a) in self.params[..self.nin].iter().zip(args) {
             if let (ParamType::Placeholder(t), KernelArg::Scalar(_, d)) = (&p.ty, a) {
                 if p.raw {
-                    return Err(self.fail_dtype(format!("raw parameter `{}` needs an array, found a scalar", p.name)));
+                    return Err(self.fail_dtype(format!(
+                        "raw parameter `{}` needs an array, found a scalar",
+                        p.name
+                    )));
                 }
                 // A scalar converts to a placeholder that arrays (or an earlier scalar) bound.
                 if !map.contains_key(t) {
                     bind(&mut map, t, *d, &format!("scalar `{}`", p.name))?;
                 }
             } else if let (true, KernelArg::Scalar(..)) = (p.raw, a) {
-                return Err(self.fail_dtype(format!("raw parameter `{}` needs an array, found a scalar", p.name)));
+                return Err(self.fail_dtype(format!(
+                    "raw parameter `{}` needs an array, found a scalar",
+                    p.name
+                )));
             }
         }
         let mut param_dtypes = Vec::new();
@@ -494,12 +513,10 @@ impl ElementwiseKernel {
                 ParamType::DType(d) => *d,
                 ParamType::Placeholder(t) => match map.get(t) {
                     Some((d, _)) => *d,
-                    None => {
-                        return Err(self.fail_dtype(format!(
-                            "cannot determine the type placeholder `{t}` of `{}`: no argument binds it",
-                            p.name
-                        )))
-                    }
+                    None => return Err(self.fail_dtype(format!(
+                        "cannot determine the type placeholder `{t}` of `{}`: no argument binds it",
+                        p.name
+                    ))),
                 },
             });
         }
@@ -563,7 +580,8 @@ impl ElementwiseKernel {
         } else {
             shape.clone()
         };
-        let mut type_map: Vec<(String, DType)> = map.into_iter().map(|(k, (d, _))| (k, d)).collect();
+        let mut type_map: Vec<(String, DType)> =
+            map.into_iter().map(|(k, (d, _))| (k, d)).collect();
         type_map.sort();
         Ok(Resolved {
             type_map,
@@ -580,9 +598,18 @@ impl ElementwiseKernel {
     }
 
     fn program(&self, res: &Resolved) -> Result<Arc<Program>> {
-        let tys: Vec<Ty> = res.param_dtypes.iter().map(|d| Ty::from_dtype(*d)).collect();
+        let tys: Vec<Ty> = res
+            .param_dtypes
+            .iter()
+            .map(|d| Ty::from_dtype(*d))
+            .collect();
         let key = (tys.clone(), res.scalar.clone());
-        if let Some(p) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        if let Some(p) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
             return Ok(p.clone());
         }
         let lp: Vec<LowerParam> = self
@@ -604,7 +631,11 @@ impl ElementwiseKernel {
             .map(|(k, d)| (k.clone(), Ty::from_dtype(*d)))
             .collect();
         let prog = ir::lower(&lp, &tm, &self.funcs, &self.body).map_err(|e| {
-            let source = if e.in_preamble { "preamble" } else { "operation" };
+            let source = if e.in_preamble {
+                "preamble"
+            } else {
+                "operation"
+            };
             src_err(&self.name, source, e)
         })?;
         let prog = Arc::new(prog);
@@ -637,7 +668,10 @@ impl ElementwiseKernel {
                 Some(d0) if d0 != d => {
                     return Err(Error::Device {
                         op: self.op(),
-                        message: format!("kernel `{}`: arrays on different devices: {d0} and {d}", self.name),
+                        message: format!(
+                            "kernel `{}`: arrays on different devices: {d0} and {d}",
+                            self.name
+                        ),
                     })
                 }
                 _ => {}
@@ -681,8 +715,12 @@ impl ElementwiseKernel {
                         DType::I8 => CV::I(cv.cast(ir::CTy::I64).as_i64() as i8 as i64),
                         DType::U8 => CV::I(cv.cast(ir::CTy::I64).as_i64() as u8 as i64),
                         DType::I16 => CV::I(cv.cast(ir::CTy::I64).as_i64() as i16 as i64),
-                        DType::F16 => CV::F(half::f16::from_f64(cv.cast(ir::CTy::F64).as_f64()).to_f64()),
-                        DType::BF16 => CV::F(half::bf16::from_f64(cv.cast(ir::CTy::F64).as_f64()).to_f64()),
+                        DType::F16 => {
+                            CV::F(half::f16::from_f64(cv.cast(ir::CTy::F64).as_f64()).to_f64())
+                        }
+                        DType::BF16 => {
+                            CV::F(half::bf16::from_f64(cv.cast(ir::CTy::F64).as_f64()).to_f64())
+                        }
                         _ => cv.cast(Ty::from_dtype(d).compute()),
                     });
                 }
@@ -718,7 +756,10 @@ impl ElementwiseKernel {
                 let Some(s) = size else {
                     return Err(Error::value(
                         self.op(),
-                        format!("kernel `{}`: raw output `{}` needs size= or a given array", self.name, p.name),
+                        format!(
+                            "kernel `{}`: raw output `{}` needs size= or a given array",
+                            self.name, p.name
+                        ),
                     ));
                 };
                 Array::zeros(&[s], d)?
@@ -780,7 +821,10 @@ impl RawKernel {
     /// Keeps the source and the `extern "C"` function name for the GPU path.
     pub fn new(code: &str, name: &str) -> Result<Self> {
         if name.is_empty() {
-            return Err(Error::value("RawKernel::new", "expected a kernel function name, found an empty string"));
+            return Err(Error::value(
+                "RawKernel::new",
+                "expected a kernel function name, found an empty string",
+            ));
         }
         Ok(RawKernel {
             code: code.to_string(),
@@ -841,7 +885,9 @@ mod tests {
         assert_eq!(p[0].ty, ParamType::Placeholder("T".into()));
         assert_eq!(p[1].ty, ParamType::DType(DType::F32));
         assert_eq!(p[2].name, "n");
-        assert!(parse_params("k", "in_params", "", false).unwrap().is_empty());
+        assert!(parse_params("k", "in_params", "", false)
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
@@ -866,7 +912,12 @@ mod tests {
         let x = Array::zeros(&[2, 3], DType::F64).unwrap();
         let y = Array::zeros(&[3], DType::F32).unwrap();
         let r = k
-            .resolve(&[KernelArg::Array(&x), KernelArg::Array(&y)], &[], None, &[])
+            .resolve(
+                &[KernelArg::Array(&x), KernelArg::Array(&y)],
+                &[],
+                None,
+                &[],
+            )
             .unwrap();
         assert_eq!(r.type_map, vec![("T".to_string(), DType::F64)]);
         assert_eq!(r.param_dtypes, vec![DType::F64, DType::F32, DType::F64]);
@@ -874,11 +925,32 @@ mod tests {
         // y is broadcast, so axes cannot merge.
         assert_eq!(r.reduced_shape, vec![2, 3]);
         let r = k
-            .resolve(&[KernelArg::Array(&x), KernelArg::Array(&x)], &[], None, &[])
+            .resolve(
+                &[KernelArg::Array(&x), KernelArg::Array(&x)],
+                &[],
+                None,
+                &[],
+            )
             .unwrap();
         assert_eq!(r.reduced_shape, vec![6]);
         assert_eq!(k.params().len(), 3);
         assert_eq!(k.operation(), "z = x + y;");
+    }
+
+    #[test]
+    fn seed_kernel_lowers_to_two_passes_without_copies() {
+        let k = ElementwiseKernel::new("float32 x, float32 y", "float32 z", "z = x + 2 * y;", "k")
+            .unwrap();
+        let x = Array::zeros(&[4], DType::F32).unwrap();
+        let args = [KernelArg::Array(&x), KernelArg::Array(&x)];
+        let p = k
+            .program(&k.resolve(&args, &[], None, &[]).unwrap())
+            .unwrap();
+        // `2 * y` folds the constant to float; the add writes straight into z.
+        assert_eq!(p.code.len(), 2, "{:?}", p.code);
+        // z is never read, so it is not loaded (and not zero-filled).
+        assert_eq!(p.loads.len(), 2);
+        assert_eq!(p.stores.len(), 1);
     }
 
     #[test]

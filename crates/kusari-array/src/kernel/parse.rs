@@ -82,7 +82,10 @@ pub(crate) fn lex(src: &str) -> PResult<Vec<Token>> {
         }
         if c == '/' && chars.get(i + 1) == Some(&'/') {
             while i < chars.len() && chars[i] != '\n' {
-                { let ch = chars[i]; adv(&mut i, &mut line, &mut col, ch); }
+                {
+                    let ch = chars[i];
+                    adv(&mut i, &mut line, &mut col, ch);
+                }
             }
             continue;
         }
@@ -98,14 +101,20 @@ pub(crate) fn lex(src: &str) -> PResult<Vec<Token>> {
                     adv(&mut i, &mut line, &mut col, '/');
                     break;
                 }
-                { let ch = chars[i]; adv(&mut i, &mut line, &mut col, ch); }
+                {
+                    let ch = chars[i];
+                    adv(&mut i, &mut line, &mut col, ch);
+                }
             }
             continue;
         }
         let start = i;
         if c.is_ascii_alphabetic() || c == '_' {
             while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
-                { let ch = chars[i]; adv(&mut i, &mut line, &mut col, ch); }
+                {
+                    let ch = chars[i];
+                    adv(&mut i, &mut line, &mut col, ch);
+                }
             }
             let s: String = chars[start..i].iter().collect();
             toks.push(Token {
@@ -115,14 +124,18 @@ pub(crate) fn lex(src: &str) -> PResult<Vec<Token>> {
             });
             continue;
         }
-        if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())) {
+        if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
             let mut is_float = false;
             let hex = c == '0' && matches!(chars.get(i + 1), Some('x' | 'X'));
             if hex {
                 adv(&mut i, &mut line, &mut col, '0');
                 adv(&mut i, &mut line, &mut col, 'x');
                 while i < chars.len() && chars[i].is_ascii_hexdigit() {
-                    { let ch = chars[i]; adv(&mut i, &mut line, &mut col, ch); }
+                    {
+                        let ch = chars[i];
+                        adv(&mut i, &mut line, &mut col, ch);
+                    }
                 }
             } else {
                 while i < chars.len() {
@@ -149,7 +162,10 @@ pub(crate) fn lex(src: &str) -> PResult<Vec<Token>> {
             let body: String = chars[start..i].iter().collect();
             let sstart = i;
             while i < chars.len() && chars[i].is_ascii_alphabetic() {
-                { let ch = chars[i]; adv(&mut i, &mut line, &mut col, ch); }
+                {
+                    let ch = chars[i];
+                    adv(&mut i, &mut line, &mut col, ch);
+                }
             }
             let suffix: String = chars[sstart..i].iter().collect::<String>().to_lowercase();
             let text: String = chars[start..i].iter().collect();
@@ -316,18 +332,73 @@ pub(crate) struct FuncDef {
 }
 
 const TYPE_WORDS: &[&str] = &[
-    "const", "unsigned", "signed", "int", "long", "short", "char", "float", "double", "bool",
-    "auto", "void", "half", "size_t", "ptrdiff_t", "int8_t", "uint8_t", "int16_t", "int32_t",
-    "uint32_t", "int64_t", "uint64_t", "float16", "bfloat16", "float32", "float64", "int8",
-    "uint8", "int16", "int32", "int64", "__half", "__nv_bfloat16",
+    "const",
+    "unsigned",
+    "signed",
+    "int",
+    "long",
+    "short",
+    "char",
+    "float",
+    "double",
+    "bool",
+    "auto",
+    "void",
+    "half",
+    "size_t",
+    "ptrdiff_t",
+    "int8_t",
+    "uint8_t",
+    "int16_t",
+    "int32_t",
+    "uint32_t",
+    "int64_t",
+    "uint64_t",
+    "float16",
+    "bfloat16",
+    "float32",
+    "float64",
+    "int8",
+    "uint8",
+    "int16",
+    "int32",
+    "int64",
+    "__half",
+    "__nv_bfloat16",
 ];
 
 /// Words the subset rejects with a message naming them.
 const UNSUPPORTED: &[&str] = &[
-    "goto", "switch", "case", "do", "struct", "class", "union", "typedef", "template", "sizeof",
-    "new", "delete", "asm", "extern", "__syncthreads", "atomicAdd", "atomicMax", "atomicMin",
-    "atomicExch", "atomicCAS", "printf", "threadIdx", "blockIdx", "blockDim", "gridDim",
-    "__shared__", "enum", "namespace", "using", "volatile",
+    "goto",
+    "switch",
+    "case",
+    "do",
+    "struct",
+    "class",
+    "union",
+    "typedef",
+    "template",
+    "sizeof",
+    "new",
+    "delete",
+    "asm",
+    "extern",
+    "__syncthreads",
+    "atomicAdd",
+    "atomicMax",
+    "atomicMin",
+    "atomicExch",
+    "atomicCAS",
+    "printf",
+    "threadIdx",
+    "blockIdx",
+    "blockDim",
+    "gridDim",
+    "__shared__",
+    "enum",
+    "namespace",
+    "using",
+    "volatile",
 ];
 
 pub(crate) struct Parser<'a> {
@@ -475,7 +546,13 @@ impl<'a> Parser<'a> {
                     self.next();
                     return Ok(mk(StmtKind::Block(vec![])));
                 }
-                "#" => return err(t.pos, "#", "preprocessor directives are not supported by the CPU interpreter"),
+                "#" => {
+                    return err(
+                        t.pos,
+                        "#",
+                        "preprocessor directives are not supported by the CPU interpreter",
+                    )
+                }
                 _ => {}
             }
         }
@@ -570,9 +647,17 @@ impl<'a> Parser<'a> {
                 let (name, pos) = self.ident()?;
                 if self.is_punct("[") {
                     let t = self.peek();
-                    return err(t.pos, t.text.clone(), "local arrays are not supported by the CPU interpreter");
+                    return err(
+                        t.pos,
+                        t.text.clone(),
+                        "local arrays are not supported by the CPU interpreter",
+                    );
                 }
-                let init = if self.eat("=") { Some(self.expr()?) } else { None };
+                let init = if self.eat("=") {
+                    Some(self.expr()?)
+                } else {
+                    None
+                };
                 vars.push((name, init, pos));
                 if !self.eat(",") {
                     break;
@@ -617,7 +702,11 @@ impl<'a> Parser<'a> {
                 let e = self.expr()?;
                 if ASSIGN_OPS.iter().any(|(p, _)| self.is_punct(p)) {
                     let t = self.peek();
-                    return err(t.pos, t.text.clone(), "assignment to something that is not a variable or a raw array element");
+                    return err(
+                        t.pos,
+                        t.text.clone(),
+                        "assignment to something that is not a variable or a raw array element",
+                    );
                 }
                 mk(StmtKind::Expr(e))
             }
@@ -664,7 +753,10 @@ impl<'a> Parser<'a> {
         loop {
             let t = self.peek().clone();
             let Some((op, prec)) = (match &t.tok {
-                Tok::Punct(p) => BIN_OPS.iter().find(|(s, _, _)| s == p).map(|(_, o, pr)| (*o, *pr)),
+                Tok::Punct(p) => BIN_OPS
+                    .iter()
+                    .find(|(s, _, _)| s == p)
+                    .map(|(_, o, pr)| (*o, *pr)),
                 _ => None,
             }) else {
                 break;
@@ -694,7 +786,11 @@ impl<'a> Parser<'a> {
                 return err(t.pos, t.text, "`++`/`--` inside an expression is not supported by the CPU interpreter; use it as a statement");
             }
             Tok::Punct("*") | Tok::Punct("&") => {
-                return err(t.pos, t.text, "pointers are not supported by the CPU interpreter");
+                return err(
+                    t.pos,
+                    t.text,
+                    "pointers are not supported by the CPU interpreter",
+                );
             }
             _ => None,
         };
@@ -819,7 +915,12 @@ impl<'a> Parser<'a> {
             while let Tok::Ident(s) = &self.peek().tok {
                 if matches!(
                     s.as_str(),
-                    "__device__" | "__host__" | "__forceinline__" | "inline" | "static" | "__inline__"
+                    "__device__"
+                        | "__host__"
+                        | "__forceinline__"
+                        | "inline"
+                        | "static"
+                        | "__inline__"
                 ) {
                     self.next();
                 } else {
@@ -876,7 +977,11 @@ impl<'a> Parser<'a> {
 
 fn check_supported(s: &str, pos: Pos) -> PResult<()> {
     if UNSUPPORTED.contains(&s) {
-        return err(pos, s, format!("`{s}` is not supported by the CPU interpreter of user kernels"));
+        return err(
+            pos,
+            s,
+            format!("`{s}` is not supported by the CPU interpreter of user kernels"),
+        );
     }
     Ok(())
 }
@@ -973,7 +1078,10 @@ mod tests {
         assert!(matches!(s[0].kind, StmtKind::Decl(_, ref v) if v.len() == 2));
         assert!(matches!(s[1].kind, StmtKind::For(..)));
         assert!(matches!(s[2].kind, StmtKind::While(..)));
-        assert!(matches!(s[3].kind, StmtKind::Assign(LValue::Index(..), None, _)));
+        assert!(matches!(
+            s[3].kind,
+            StmtKind::Assign(LValue::Index(..), None, _)
+        ));
     }
 
     #[test]

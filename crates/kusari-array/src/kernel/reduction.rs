@@ -92,7 +92,10 @@ impl ReductionKernel {
         if let Some(p) = ins.iter().chain(&outs).find(|p| p.raw) {
             return Err(Error::value(
                 "ReductionKernel",
-                format!("kernel `{name}`: raw parameter `{}` is not supported in a reduction", p.name),
+                format!(
+                    "kernel `{name}`: raw parameter `{}` is not supported in a reduction",
+                    p.name
+                ),
             ));
         }
         if outs.is_empty() {
@@ -116,7 +119,11 @@ impl ReductionKernel {
         .map_err(|e| rename_source(e, "map_expr", 6))?
         .with_preamble(preamble)?;
         let reduce_k = ElementwiseKernel::from_params(
-            vec![param("a", rt(), false), param("b", rt(), false), param("_r", rt(), true)],
+            vec![
+                param("a", rt(), false),
+                param("b", rt(), false),
+                param("_r", rt(), true),
+            ],
             2,
             &format!("_r = ({reduce_expr});"),
             name,
@@ -127,9 +134,15 @@ impl ReductionKernel {
         // Post-map: `a` → the outputs.
         let mut pp = vec![param("a", rt(), false)];
         pp.extend(outs.iter().cloned());
-        let post_k = ElementwiseKernel::from_params(pp, 1, &format!("{post_map_expr};"), name, extra.clone())
-            .map_err(|e| rename_source(e, "post_map_expr", 0))?
-            .with_preamble(preamble)?;
+        let post_k = ElementwiseKernel::from_params(
+            pp,
+            1,
+            &format!("{post_map_expr};"),
+            name,
+            extra.clone(),
+        )
+        .map_err(|e| rename_source(e, "post_map_expr", 0))?
+        .with_preamble(preamble)?;
         let identity_k = match identity {
             Some(id) => Some(
                 ElementwiseKernel::from_params(
@@ -214,7 +227,12 @@ impl ReductionKernel {
 
     /// Reduces over `axis` (`None`: all axes), keeping reduced axes as
     /// length 1 with `keepdims`. Returns the first output.
-    pub fn call<A: AsKernelArg>(&self, args: &[A], axis: Option<&[isize]>, keepdims: bool) -> Result<Array> {
+    pub fn call<A: AsKernelArg>(
+        &self,
+        args: &[A],
+        axis: Option<&[isize]>,
+        keepdims: bool,
+    ) -> Result<Array> {
         Ok(self.call_multi(args, axis, keepdims)?.remove(0))
     }
 
@@ -230,7 +248,12 @@ impl ReductionKernel {
         if args.len() != self.in_params.len() {
             return Err(Error::value(
                 op,
-                format!("kernel `{}`: expected {} argument(s), found {}", self.name, self.in_params.len(), args.len()),
+                format!(
+                    "kernel `{}`: expected {} argument(s), found {}",
+                    self.name,
+                    self.in_params.len(),
+                    args.len()
+                ),
             ));
         }
         if args
@@ -274,8 +297,15 @@ impl ReductionKernel {
         let keep: Vec<usize> = (0..shape.len()).filter(|a| !axes.contains(a)).collect();
         let n_out: usize = keep.iter().map(|&a| shape[a]).product();
         let n_red: usize = axes.iter().map(|&a| shape[a]).product();
-        let perm: Vec<isize> = keep.iter().chain(axes.iter()).map(|&a| a as isize).collect();
-        let mut v = m.transpose(Some(perm.as_slice()))?.ascontiguousarray()?.reshape_to(&[n_out, n_red])?;
+        let perm: Vec<isize> = keep
+            .iter()
+            .chain(axes.iter())
+            .map(|&a| a as isize)
+            .collect();
+        let mut v = m
+            .transpose(Some(perm.as_slice()))?
+            .ascontiguousarray()?
+            .reshape_to(&[n_out, n_red])?;
         let rb = [(REDUCE_T.to_string(), rtype)];
         let acc = if n_red == 0 {
             match &self.identity_k {
@@ -283,7 +313,10 @@ impl ReductionKernel {
                 None => {
                     return Err(Error::value(
                         op,
-                        format!("kernel `{}`: cannot reduce an empty axis without an identity", self.name),
+                        format!(
+                            "kernel `{}`: cannot reduce an empty axis without an identity",
+                            self.name
+                        ),
                     ))
                 }
             }
@@ -295,7 +328,12 @@ impl ReductionKernel {
                 let b = v.slice(&[SliceArg::from(..), SliceArg::from(h..2 * h)])?;
                 let r = self
                     .reduce_k
-                    .launch(&[KernelArg::Array(&a), KernelArg::Array(&b)], &mut [], None, &rb)?
+                    .launch(
+                        &[KernelArg::Array(&a), KernelArg::Array(&b)],
+                        &mut [],
+                        None,
+                        &rb,
+                    )?
                     .remove(0);
                 v = if len % 2 == 1 {
                     let rest = v.slice(&[SliceArg::from(..), SliceArg::from(2 * h..len)])?;
