@@ -614,7 +614,7 @@ impl Mask {
             full: true,
         }
     }
-    fn from(m: Vec<bool>) -> Mask {
+    fn of(m: Vec<bool>) -> Mask {
         let full = m.iter().all(|&b| b);
         Mask { m, full }
     }
@@ -622,7 +622,7 @@ impl Mask {
         self.full || self.m.iter().any(|&b| b)
     }
     fn and(&self, c: &[bool], want: bool) -> Mask {
-        Mask::from(
+        Mask::of(
             self.m
                 .iter()
                 .zip(c)
@@ -857,10 +857,8 @@ impl State<'_> {
                     Reg::I64(v) => v,
                     _ => unreachable!("indices are int64"),
                 };
-                for k in 0..n {
-                    if mask.m[k] && (idx[k] < 0 || idx[k] as usize >= b.len) {
-                        return Err(self.oob(*param, idx[k], b.len));
-                    }
+                if let Some(bad) = out_of_bounds(&idx[..n], &mask.m, b.len) {
+                    return Err(self.oob(*param, bad, b.len));
                 }
                 let idx = idx.clone();
                 let mut d = std::mem::take(&mut self.regs[*dst]);
@@ -873,10 +871,8 @@ impl State<'_> {
                     Reg::I64(v) => v,
                     _ => unreachable!("indices are int64"),
                 };
-                for k in 0..n {
-                    if mask.m[k] && (idx[k] < 0 || idx[k] as usize >= b.len) {
-                        return Err(self.oob(*param, idx[k], b.len));
-                    }
+                if let Some(bad) = out_of_bounds(&idx[..n], &mask.m, b.len) {
+                    return Err(self.oob(*param, bad, b.len));
                 }
                 with_reg!(&self.regs[*val], v => {
                     for k in 0..n {
@@ -905,7 +901,7 @@ impl State<'_> {
                     self.exec(els, &mut em)?;
                 }
                 // Lanes that left through break/continue/return stay out.
-                *mask = Mask::from(tm.m.iter().zip(&em.m).map(|(a, b)| *a || *b).collect());
+                *mask = Mask::of(tm.m.iter().zip(&em.m).map(|(a, b)| *a || *b).collect());
             }
             Inst::Loop {
                 cond_code,
@@ -913,9 +909,9 @@ impl State<'_> {
                 body,
                 step,
             } => {
-                let mut lm = Mask::from(mask.m.clone());
+                let mut lm = Mask::of(mask.m.clone());
                 loop {
-                    let mut cm = Mask::from(lm.m.clone());
+                    let mut cm = Mask::of(lm.m.clone());
                     self.exec(cond_code, &mut cm)?;
                     if let Some(c) = cond {
                         let c = self.bool_reg(*c);
@@ -927,21 +923,21 @@ impl State<'_> {
                     self.frames.push(Frame::Loop {
                         cont: vec![false; n],
                     });
-                    let mut bm = Mask::from(lm.m.clone());
+                    let mut bm = Mask::of(lm.m.clone());
                     let r = self.exec(body, &mut bm);
                     let Some(Frame::Loop { cont }) = self.frames.pop() else {
                         unreachable!("pushed above")
                     };
                     r?;
-                    lm = Mask::from(bm.m.iter().zip(&cont).map(|(a, b)| *a || *b).collect());
-                    let mut sm = Mask::from(lm.m.clone());
+                    lm = Mask::of(bm.m.iter().zip(&cont).map(|(a, b)| *a || *b).collect());
+                    let mut sm = Mask::of(lm.m.clone());
                     self.exec(step, &mut sm)?;
                 }
                 if let Some(ret) = self.frames.iter().rev().find_map(|f| match f {
                     Frame::Func { ret } => Some(ret),
                     _ => None,
                 }) {
-                    *mask = Mask::from(mask.m.iter().zip(ret).map(|(m, r)| *m && !*r).collect());
+                    *mask = Mask::of(mask.m.iter().zip(ret).map(|(m, r)| *m && !*r).collect());
                 }
             }
             Inst::Break => mask.clear(),
@@ -968,7 +964,7 @@ impl State<'_> {
                 self.frames.push(Frame::Func {
                     ret: vec![false; n],
                 });
-                let mut fm = Mask::from(mask.m.clone());
+                let mut fm = Mask::of(mask.m.clone());
                 let r = self.exec(body, &mut fm);
                 self.frames.pop();
                 r?;
@@ -1001,6 +997,14 @@ impl WithKernel for Error {
             e => e,
         }
     }
+}
+
+/// The first index of an active lane outside `0..len`.
+fn out_of_bounds(idx: &[i64], mask: &[bool], len: usize) -> Option<i64> {
+    idx.iter()
+        .zip(mask)
+        .find(|(i, m)| **m && (**i < 0 || **i as usize >= len))
+        .map(|(i, _)| *i)
 }
 
 /// The typed vector of `r`, which lowering made the same type as `_like`.

@@ -513,10 +513,12 @@ impl ElementwiseKernel {
                 ParamType::DType(d) => *d,
                 ParamType::Placeholder(t) => match map.get(t) {
                     Some((d, _)) => *d,
-                    None => return Err(self.fail_dtype(format!(
+                    None => {
+                        return Err(self.fail_dtype(format!(
                         "cannot determine the type placeholder `{t}` of `{}`: no argument binds it",
                         p.name
-                    ))),
+                    )))
+                    }
                 },
             });
         }
@@ -740,6 +742,7 @@ impl ElementwiseKernel {
             }
         }
         let mut given_back: Vec<(usize, usize)> = Vec::new();
+        #[allow(clippy::needless_range_loop)] // k indexes params, dtypes, outs and holders alike
         for k in self.nin..np {
             let p = &self.params[k];
             let d = res.param_dtypes[k];
@@ -792,14 +795,11 @@ impl ElementwiseKernel {
         )?;
         drop(bufs);
         let mut result = Vec::new();
-        for k in self.nin..np {
-            let a = holders[k].take().expect("filled above");
-            let j = k - self.nin;
+        for (k, h) in holders.iter_mut().enumerate().skip(self.nin) {
+            let a = h.take().expect("filled above");
             if let Some(&(_, j2)) = given_back.iter().find(|(kk, _)| *kk == k) {
                 outs[j2].assign(&a)?;
                 result.push((*outs[j2]).clone());
-            } else if j < outs.len() {
-                result.push(a);
             } else {
                 result.push(a);
             }

@@ -476,7 +476,6 @@ impl<'a> Parser<'a> {
     }
 
     fn type_name(&mut self) -> PResult<TypeName> {
-        let start = self.peek().pos;
         let mut words: Vec<String> = Vec::new();
         while let Tok::Ident(s) = &self.peek().tok {
             if !self.word_is_type(s) {
@@ -494,7 +493,6 @@ impl<'a> Parser<'a> {
             let t = self.peek();
             return err(t.pos, t.text.clone(), "expected a type name");
         }
-        let _ = start;
         Ok(match words.join(" ").as_str() {
             "auto" => TypeName::Auto,
             "void" => TypeName::Void,
@@ -911,7 +909,6 @@ impl<'a> Parser<'a> {
     pub(crate) fn preamble(&mut self) -> PResult<Vec<FuncDef>> {
         let mut out = Vec::new();
         while !self.at_eof() {
-            let start = self.peek().clone();
             while let Tok::Ident(s) = &self.peek().tok {
                 if matches!(
                     s.as_str(),
@@ -962,7 +959,6 @@ impl<'a> Parser<'a> {
                 return err(t.pos, t.text.clone(), "expected a function body `{ ... }`");
             }
             let body = self.block_or_stmt()?;
-            let _ = start;
             out.push(FuncDef {
                 name,
                 ret,
