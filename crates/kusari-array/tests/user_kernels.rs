@@ -75,6 +75,24 @@ pub const KERNELS: &[(&str, &str, &str, &str, &str)] = &[
          __device__ T clampit(T v) { if (v > 1) return 1; if (v < -1) { return -1; } return v; }"),
     ("reads_out", "float32 x", "float32 y", "y += x; if (x > 0) y *= 2;", ""),
     ("two_out", "T x", "T y, T z", "y = x + 1; z = x - 1;", ""),
+    (
+        "compound_ops",
+        "int32 a, int32 b",
+        "int32 y",
+        "int t = a; t /= 3; t *= 2; t %= 7; t += 100; t -= b; t &= 0xFF; t |= 0x100; t ^= 5;
+         t <<= 2; t >>= 1; t = ~t; --t; t++;
+         y = (a > 0 || b > 0) ? t : -t;
+         y = y + (a != b) + (a <= b) + (a == b) + (a >= b) + (a < b);",
+        "",
+    ),
+    (
+        "more_math",
+        "float64 x",
+        "float64 y",
+        "y = exp2(x) + log2(x + 4.0) + log10(x + 4.0) + cbrt(x) + asin(x * 0.2) + acos(x * 0.2) + atan(x)
+           + trunc(x) + hypot(x, 3.0) + fmod(x, 1.5) + (isfinite(x) ? 1.0 : 0.0) + abs(x) + log2f(4.0f);",
+        "",
+    ),
 ];
 
 fn def(name: &str) -> ElementwiseKernel {
@@ -284,6 +302,64 @@ fn integer_semantics_are_c() {
         u.call(&[&a]).unwrap().to_vec::<i64>().unwrap(),
         vec![4294967295, 4, 4294967294]
     );
+}
+
+#[test]
+fn compound_assignment_and_remaining_operators() {
+    let k = def("compound_ops");
+    let (av, bv) = (
+        vec![-9i32, -1, 0, 4, 25, 1000],
+        vec![3i32, -2, 0, 4, -7, 999],
+    );
+    let y = k
+        .call(&[
+            &Array::from_vec(av.clone(), &[6]).unwrap(),
+            &Array::from_vec(bv.clone(), &[6]).unwrap(),
+        ])
+        .unwrap();
+    let r: Vec<i32> = av
+        .iter()
+        .zip(&bv)
+        .map(|(&a, &b)| {
+            let mut t = a / 3 * 2 % 7 + 100 - b;
+            t = ((t & 0xFF) | 0x100) ^ 5;
+            t = !((t << 2) >> 1);
+            let y = if a > 0 || b > 0 { t } else { -t };
+            y + (a != b) as i32
+                + (a <= b) as i32
+                + (a == b) as i32
+                + (a >= b) as i32
+                + (a < b) as i32
+        })
+        .collect();
+    assert_eq!(y.to_vec::<i32>().unwrap(), r);
+    let k = def("more_math");
+    let xs = vec![-2.5f64, -0.3, 0.0, 1.0, 2.75];
+    let y = k
+        .call(&[&Array::from_vec(xs.clone(), &[5]).unwrap()])
+        .unwrap()
+        .to_vec::<f64>()
+        .unwrap();
+    for (k, &x) in xs.iter().enumerate() {
+        let r = x.exp2()
+            + (x + 4.0).log2()
+            + (x + 4.0).log10()
+            + x.cbrt()
+            + (x * 0.2).asin()
+            + (x * 0.2).acos()
+            + x.atan()
+            + x.trunc()
+            + x.hypot(3.0)
+            + x % 1.5
+            + 1.0
+            + x.abs()
+            + 2.0;
+        assert!(
+            (y[k] - r).abs() <= 1e-12 * r.abs().max(1.0),
+            "x={x}: {} vs {r}",
+            y[k]
+        );
+    }
 }
 
 #[test]

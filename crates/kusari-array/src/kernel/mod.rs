@@ -226,9 +226,20 @@ pub(crate) struct Resolved {
 /// # Ok::<(), kusari_array::Error>(())
 /// ```
 ///
-/// Unlike CuPy it also runs on the CPU, interpreting the operation (see the
-/// module docs for the C subset); a syntax error is reported by `new`, not
-/// at the first call.
+/// Unlike CuPy it also runs on the CPU, interpreting the operation; a syntax
+/// error is reported by `new`, not at the first call. The CPU accepts this C
+/// subset: declarations (`T`, `float`, `double`, `int`, `long long`,
+/// `unsigned`, `bool`, `size_t`, ..., `const`, `auto`), `=` and compound
+/// assignment, `++`/`--` as statements, arithmetic, comparison, logical,
+/// bitwise and ternary operators, `(float)x`, `float(x)` and
+/// `static_cast<T>(x)`, `if`/`else`, `for`, `while`, `break`, `continue`,
+/// CUDA's math functions (`exp`, `log`, `sqrt`, `rsqrt`, `tanh`, `pow`,
+/// `max`, `erf`, `isnan`, ... and the `f`-suffixed forms), raw-array indexing
+/// `x[j * n + k]`, `i` and `_ind.size()`. Anything else (pointers, `goto`,
+/// `switch`, atomics, `__syncthreads`, local arrays, `x++` inside an
+/// expression, chained `a = b = c`) is an error naming it. Integer `/` and `%`
+/// by zero give 0 rather than undefined behaviour; kernels that write raw
+/// arrays run on one thread.
 pub struct ElementwiseKernel {
     name: String,
     params: Vec<ParamInfo>,

@@ -225,6 +225,28 @@ impl ReductionKernel {
         &self.name
     }
 
+    // ---- accessors for the GPU code generator ------------------------------------------
+
+    /// The parsed input and output parameters.
+    #[allow(dead_code)]
+    pub(crate) fn params(&self) -> (&[ParamInfo], &[ParamInfo]) {
+        (&self.in_params, &self.out_params)
+    }
+    /// `map_expr`, `reduce_expr`, `post_map_expr` as given.
+    #[allow(dead_code)]
+    pub(crate) fn exprs(&self) -> (&str, &str, &str) {
+        (&self.map_expr, &self.reduce_expr, &self.post_map_expr)
+    }
+    /// The identity, `reduce_type` and preamble as given.
+    #[allow(dead_code)]
+    pub(crate) fn options(&self) -> (Option<&str>, Option<&str>, &str) {
+        (
+            self.identity.as_deref(),
+            self.reduce_type.as_deref(),
+            &self.preamble,
+        )
+    }
+
     /// Reduces over `axis` (`None`: all axes), keeping reduced axes as
     /// length 1 with `keepdims`. Returns the first output.
     pub fn call<A: AsKernelArg>(
