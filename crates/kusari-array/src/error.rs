@@ -63,6 +63,25 @@ pub enum Error {
         /// What was expected and found.
         message: String,
     },
+    /// A user-defined kernel's source that does not parse or type-check, with
+    /// where it happened (1-based line and column in `source`).
+    #[error(
+        "kernel `{kernel}`, {source_name} line {line}, column {column}: {message} (at `{found}`)"
+    )]
+    Kernel {
+        /// The kernel's name.
+        kernel: String,
+        /// Which text: `"operation"`, `"preamble"`, `"map_expr"`, `"in_params"`, ...
+        source_name: &'static str,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The offending text.
+        found: String,
+        /// What was expected and found.
+        message: String,
+    },
     /// An allocation the allocator (or the pool's limit) could not satisfy.
     #[error("out of memory allocating {requested} bytes on {device} (pool: {used} bytes in use, {total} bytes held, limit {limit})")]
     OutOfMemory {
