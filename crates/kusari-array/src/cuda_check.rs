@@ -161,6 +161,38 @@ pub fn compile_all(archs: &[(u32, u32)], threads: usize) -> Result<Report> {
     })
 }
 
+/// The CUDA source of user kernel `k` with every type placeholder bound to
+/// `placeholder` and every array argument contiguous (one layout class), so
+/// the kernels of the user-kernel tests can be compiled by the CI check.
+pub fn elementwise_kernel_source(
+    k: &crate::ElementwiseKernel,
+    placeholder: crate::DType,
+) -> Result<(String, String)> {
+    use crate::backend::cuda::codegen::ArgLayout;
+    let mut typedefs: Vec<(String, crate::DType)> = Vec::new();
+    for p in k.params() {
+        if let crate::kernel::ParamType::Placeholder(t) = &p.ty {
+            if !typedefs.iter().any(|(n, _)| n == t) {
+                typedefs.push((t.clone(), placeholder));
+            }
+        }
+    }
+    let layout = vec![
+        ArgLayout::Array {
+            ndim: 1,
+            c_contiguous: true
+        };
+        k.params().len()
+    ];
+    let spec = k.cuda_spec(typedefs, layout, true);
+    Ok((spec.name.clone(), spec.render()?))
+}
+
+/// Compiles `source` with NVRTC for `arch` (an error carries NVRTC's log).
+pub fn compile_source(name: &str, source: &str, arch: (u32, u32)) -> Result<()> {
+    crate::backend::cuda::nvrtc::compile(name, source, arch, &[]).map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

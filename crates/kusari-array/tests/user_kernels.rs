@@ -803,3 +803,34 @@ fn reduce_type_sets_the_accumulator() {
         "{e}"
     );
 }
+
+/// Every kernel of `KERNELS` also compiles for the GPU: rendered by the CUDA
+/// code generator (placeholders as float32) and compiled with NVRTC for
+/// sm_80 and sm_90. Skipped, with a message, where NVRTC is absent;
+/// `scripts/check-cuda-kernels` runs it with NVRTC on the library path.
+#[test]
+fn kernels_compile_with_nvrtc() {
+    use kusari_array::cuda_check;
+    if !cuda_check::nvrtc_available() {
+        eprintln!("NVRTC not found: skipped; run scripts/check-cuda-kernels");
+        return;
+    }
+    let mut failures = Vec::new();
+    for &(name, inp, out, op, pre) in KERNELS {
+        let mut k = ElementwiseKernel::new(inp, out, op, name).unwrap();
+        if !pre.is_empty() {
+            k = k.with_preamble(pre).unwrap();
+        }
+        let (kname, src) = cuda_check::elementwise_kernel_source(&k, DType::F32).unwrap();
+        for arch in [(8, 0), (9, 0)] {
+            if let Err(e) = cuda_check::compile_source(&kname, &src, arch) {
+                failures.push(format!("{name} sm_{}{}: {e}", arch.0, arch.1));
+            }
+        }
+    }
+    println!(
+        "{} user kernels compiled for sm_80 and sm_90",
+        KERNELS.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

@@ -692,12 +692,188 @@ impl ElementwiseKernel {
         }
         match device.unwrap_or(Device::Cpu) {
             Device::Cpu => self.launch_cpu(args, outs, size, prebound),
-            // The lead wires this arm to the CUDA backend's code generator.
-            Device::Cuda(_) => Err(Error::Device {
-                op: self.op(),
-                message: format!("kernel `{}`: {NO_CUDA}", self.name),
-            }),
+            Device::Cuda(_) => self.launch_cuda(args, outs, size, prebound),
         }
+    }
+
+    /// The spec the CUDA code generator renders for this kernel with the
+    /// placeholders bound by `typedefs` and the arguments passed as `layout`.
+    pub(crate) fn cuda_spec(
+        &self,
+        typedefs: Vec<(String, DType)>,
+        layout: Vec<crate::backend::cuda::codegen::ArgLayout>,
+        index_32bit: bool,
+    ) -> crate::backend::cuda::codegen::ElementwiseSpec {
+        use crate::backend::cuda::codegen::{ElementwiseSpec, Param, TypeRef};
+        ElementwiseSpec {
+            name: self.name.clone(),
+            params: self
+                .params
+                .iter()
+                .map(|p| Param {
+                    name: p.name.clone(),
+                    ctype: match &p.ty {
+                        ParamType::DType(d) => TypeRef::DType(*d),
+                        ParamType::Placeholder(t) => TypeRef::Placeholder(t.clone()),
+                    },
+                    raw: p.raw,
+                    output: p.is_output,
+                })
+                .collect(),
+            typedefs,
+            operation: self.operation().to_string(),
+            preamble: self.preamble().to_string(),
+            loop_prep: String::new(),
+            after_loop: String::new(),
+            layout,
+            index_32bit,
+        }
+    }
+
+    /// The GPU path: the same resolution, then the CUDA code generator's
+    /// elementwise template (as CuPy) instead of the CPU interpreter. The
+    /// operation is handed to NVRTC as written, so CUDA C++ beyond the CPU
+    /// subset works here.
+    fn launch_cuda(
+        &self,
+        args: &[KernelArg],
+        outs: &mut [&mut Array],
+        size: Option<usize>,
+        prebound: &[(String, DType)],
+    ) -> Result<Vec<Array>> {
+        use crate::backend::cuda::codegen::{index, ArgLayout};
+        use crate::backend::cuda::launch::{linear_launch, KernelParam};
+        let res = self.resolve(args, outs, size, prebound)?;
+        let dev_id = args
+            .iter()
+            .find_map(|a| match a {
+                KernelArg::Array(a) => Some(a.device()),
+                _ => None,
+            })
+            .or_else(|| outs.first().map(|o| o.device()))
+            .unwrap_or(Device::Cpu);
+        let Device::Cuda(ordinal) = dev_id else {
+            return Err(Error::Device {
+                op: self.op(),
+                message: format!("kernel `{}`: expected arrays on cuda", self.name),
+            });
+        };
+        let dev = crate::backend::cuda::device(ordinal)?;
+        let np = self.params.len();
+        // Every array argument, as the kernel sees it (non-raw ones broadcast).
+        let mut arrays: Vec<Option<Array>> = vec![None; np];
+        let mut scalar_bytes: Vec<Option<Vec<u8>>> = vec![None; np];
+        for (k, (p, a)) in self.params[..self.nin].iter().zip(args).enumerate() {
+            let d = res.param_dtypes[k];
+            match a {
+                KernelArg::Scalar(s, _) => {
+                    scalar_bytes[k] = Some(Array::full(&[], *s, d)?.to_bytes()?)
+                }
+                KernelArg::Array(a) => {
+                    let a = if a.dtype() == d {
+                        (*a).clone()
+                    } else {
+                        a.astype(d)?
+                    };
+                    arrays[k] = Some(if p.raw {
+                        a
+                    } else {
+                        a.broadcast_to(&res.shape)?
+                    });
+                }
+            }
+        }
+        for k in self.nin..np {
+            let (p, d, j) = (&self.params[k], res.param_dtypes[k], k - self.nin);
+            arrays[k] = Some(if let Some(o) = outs.get_mut(j) {
+                o.make_unique()?;
+                (**o).clone()
+            } else {
+                let shape = if p.raw {
+                    vec![size.ok_or_else(|| {
+                        Error::value(
+                            self.op(),
+                            format!(
+                                "kernel `{}`: raw output `{}` needs size= or a given array",
+                                self.name, p.name
+                            ),
+                        )
+                    })?]
+                } else {
+                    res.shape.clone()
+                };
+                // Zeros, as on the CPU, so an operation that reads its output
+                // before writing all of it agrees on both devices.
+                Array::zeros_on(&shape, d, dev_id)?
+            });
+        }
+        // Non-raw arrays are collapsed jointly over the loop; raw ones keep their own shape.
+        let loop_ix: Vec<usize> = (0..np)
+            .filter(|&k| arrays[k].is_some() && !self.params[k].raw)
+            .collect();
+        let loop_strides: Vec<&[isize]> = loop_ix
+            .iter()
+            .map(|&k| arrays[k].as_ref().unwrap().strides())
+            .collect();
+        let c = index::collapse(&res.shape, &loop_strides);
+        let n: usize = res.shape.iter().product();
+        let mut own: Vec<(Vec<usize>, Vec<isize>)> = vec![(Vec::new(), Vec::new()); np];
+        for k in 0..np {
+            if let Some(a) = &arrays[k] {
+                own[k] = match loop_ix.iter().position(|&q| q == k) {
+                    Some(i) => (c.shape.clone(), c.strides[i].clone()),
+                    None => {
+                        let r = index::collapse(a.shape(), &[a.strides()]);
+                        (r.shape, r.strides[0].clone())
+                    }
+                };
+            }
+        }
+        let views: Vec<(&[usize], &[isize])> = own
+            .iter()
+            .zip(&arrays)
+            .filter(|(_, a)| a.is_some())
+            .map(|((sh, st), _)| (&sh[..], &st[..]))
+            .collect();
+        let use32 = index::fits_32bit(n, &views);
+        let mut layout = Vec::with_capacity(np);
+        let mut kargs = Vec::with_capacity(np + 1);
+        for k in 0..np {
+            match &arrays[k] {
+                Some(a) => {
+                    let (sh, st) = &own[k];
+                    layout.push(ArgLayout::Array {
+                        ndim: sh.len(),
+                        c_contiguous: index::is_c_contiguous(sh, st),
+                    });
+                    kargs.push(KernelParam::Blob(index::pack_array(
+                        a.device_ptr(self.op())?,
+                        sh,
+                        st,
+                        use32,
+                    )?));
+                }
+                None => {
+                    let b = scalar_bytes[k].take().expect("a scalar argument");
+                    let mut bytes = [0u8; 8];
+                    bytes[..b.len()].copy_from_slice(&b);
+                    layout.push(ArgLayout::Scalar);
+                    kargs.push(KernelParam::Scalar {
+                        bytes,
+                        len: b.len(),
+                    });
+                }
+            }
+        }
+        kargs.push(KernelParam::Blob(index::pack_shape(&c.shape, use32)?));
+        let spec = self.cuda_spec(res.type_map.clone(), layout, use32);
+        let source = spec.render()?;
+        linear_launch(&dev, n, &spec.name, &source, &[], &mut kargs)?;
+        Ok(arrays
+            .into_iter()
+            .skip(self.nin)
+            .map(|a| a.expect("outputs filled above"))
+            .collect())
     }
 
     fn launch_cpu(
@@ -862,17 +1038,40 @@ impl RawKernel {
         shared_mem: u32,
         args: &[A],
     ) -> Result<()> {
-        let _ = (grid, block, shared_mem);
         let device = args.iter().find_map(|a| match a.as_kernel_arg() {
             KernelArg::Array(a) => Some(a.device()),
             _ => None,
         });
         match device {
-            // The lead wires this arm to the CUDA backend (NVRTC + launch).
-            Some(Device::Cuda(_)) => Err(Error::Device {
-                op: "RawKernel::launch",
-                message: format!("kernel `{}`: {NO_CUDA}", self.name),
-            }),
+            Some(Device::Cuda(ordinal)) => {
+                use crate::backend::cuda::launch::{launch, KernelParam};
+                const OP: &str = "RawKernel::launch";
+                let dev = crate::backend::cuda::device(ordinal)?;
+                // Arrays are passed as pointers to their first element and
+                // scalars by value in their own dtype, as CuPy passes them.
+                let mut params = Vec::with_capacity(args.len());
+                for a in args {
+                    params.push(match a.as_kernel_arg() {
+                        KernelArg::Array(a) => {
+                            Array::same_device(OP, a, a)?;
+                            if a.device() != Device::Cuda(ordinal) {
+                                return Err(Error::Device {
+                                    op: OP,
+                                    message: format!("kernel `{}`: arrays on different devices: cuda:{ordinal} and {}", self.name, a.device()),
+                                });
+                            }
+                            KernelParam::array(OP, a)?
+                        }
+                        KernelArg::Scalar(s, d) => {
+                            let b = Array::full(&[], s, d)?.to_bytes()?;
+                            let mut bytes = [0u8; 8];
+                            bytes[..b.len()].copy_from_slice(&b);
+                            KernelParam::Scalar { bytes, len: b.len() }
+                        }
+                    });
+                }
+                launch(&dev, &self.name, &self.code, &[], grid, block, shared_mem, &mut params)
+            }
             _ => Err(Error::Device {
                 op: "RawKernel::launch",
                 message: format!(

@@ -6,9 +6,9 @@
 //! Differences from NumPy, on purpose: kusari has no unsigned 64-bit type, so
 //! the sum of `uint8` is `int64` (NumPy: `uint64`).
 
-use crate::backend::cuda::codegen::builtin::Reduction;
 use crate::backend::cpu::elementwise::{dispatch_num, nan_max, nan_min, Num};
 use crate::backend::cpu::reduce::{arg_extreme, reduce, ReduceOp};
+use crate::backend::cuda::codegen::builtin::Reduction;
 use crate::layout::{self, Order};
 use crate::{Array, DType, Element, Error, Result};
 use std::marker::PhantomData;
@@ -249,7 +249,11 @@ impl Array {
         if p.count == 0 {
             return Err(Error::value(op, format!("zero-size array to reduction operation {op} which has no identity (shape {:?})", self.shape())));
         }
-        let r = if want_max { Reduction::Max } else { Reduction::Min };
+        let r = if want_max {
+            Reduction::Max
+        } else {
+            Reduction::Min
+        };
         if let Some(r) = self.reduce_on_cuda(r, &p, keepdims) {
             return r;
         }
@@ -353,8 +357,15 @@ impl Array {
             ));
         }
         if let crate::Device::Cuda(_) = a.device() {
-            let r = if want_max { Reduction::Argmax } else { Reduction::Argmin };
-            let kept: Vec<usize> = (0..a.ndim()).filter(|&d| d != ax).map(|d| a.shape()[d]).collect();
+            let r = if want_max {
+                Reduction::Argmax
+            } else {
+                Reduction::Argmin
+            };
+            let kept: Vec<usize> = (0..a.ndim())
+                .filter(|&d| d != ax)
+                .map(|d| a.shape()[d])
+                .collect();
             return crate::backend::cuda::ops::reduce(r, &a, &[ax], &kept);
         }
         a.expect_cpu(op)?;

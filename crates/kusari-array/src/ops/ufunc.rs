@@ -544,7 +544,13 @@ fn binary_scalar_contiguous(
 }
 
 /// [`run_binary`] into a whole array, on whichever device the operands are.
-fn run_binary_into(op: BinaryOp, compute: DType, x: &Array, y: &Array, out: &mut Array) -> Result<()> {
+fn run_binary_into(
+    op: BinaryOp,
+    compute: DType,
+    x: &Array,
+    y: &Array,
+    out: &mut Array,
+) -> Result<()> {
     if let crate::Device::Cuda(_) = Array::same_device(op.name(), x, y)? {
         Array::same_device(op.name(), x, out)?;
         return crate::backend::cuda::ops::binary(op, compute, x, y, out);

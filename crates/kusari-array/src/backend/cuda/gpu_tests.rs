@@ -256,20 +256,43 @@ fn cpu_gpu_allclose(g: Device, tol: f64, f: impl Fn(Device) -> crate::Result<Arr
 
 fn sample(dev: Device, dtype: DType, shape: &[usize]) -> crate::Result<Array> {
     let n: usize = shape.iter().product();
-    let v: Vec<f64> = (0..n).map(|i| ((i * 7919) % 23) as f64 / 4.0 - 2.5).collect();
+    let v: Vec<f64> = (0..n)
+        .map(|i| ((i * 7919) % 23) as f64 / 4.0 - 2.5)
+        .collect();
     let ishape: Vec<isize> = shape.iter().map(|&s| s as isize).collect();
-    Array::from_vec(v, &[n])?.reshape(&ishape)?.astype(dtype)?.to_device(dev)
+    Array::from_vec(v, &[n])?
+        .reshape(&ishape)?
+        .astype(dtype)?
+        .to_device(dev)
 }
 
 #[test]
 fn ufuncs_match_the_cpu() {
     let Some(g) = gpu() else { return };
     use crate::ops::ufunc::{binary, unary, BinaryOp, UnaryOp};
-    for dt in [DType::F32, DType::F64, DType::F16, DType::BF16, DType::I32, DType::I64] {
-        let tol = if matches!(dt, DType::F16 | DType::BF16) { 1e-2 } else { 1e-6 };
-        for op in [BinaryOp::Add, BinaryOp::Subtract, BinaryOp::Multiply, BinaryOp::Maximum] {
+    for dt in [
+        DType::F32,
+        DType::F64,
+        DType::F16,
+        DType::BF16,
+        DType::I32,
+        DType::I64,
+    ] {
+        let tol = if matches!(dt, DType::F16 | DType::BF16) {
+            1e-2
+        } else {
+            1e-6
+        };
+        for op in [
+            BinaryOp::Add,
+            BinaryOp::Subtract,
+            BinaryOp::Multiply,
+            BinaryOp::Maximum,
+        ] {
             // broadcast (4,1) against (3,): a strided, collapsed loop
-            cpu_gpu_allclose(g, tol, |d| binary(op, &sample(d, dt, &[4, 1])?, &sample(d, dt, &[3])?));
+            cpu_gpu_allclose(g, tol, |d| {
+                binary(op, &sample(d, dt, &[4, 1])?, &sample(d, dt, &[3])?)
+            });
             // contiguous fast path, and a transposed operand
             cpu_gpu_allclose(g, tol, |d| {
                 let a = sample(d, dt, &[64, 33])?;
@@ -279,7 +302,12 @@ fn ufuncs_match_the_cpu() {
         // a Python-style scalar meets a device array
         cpu_gpu_allclose(g, tol, |d| sample(d, dt, &[5, 7])?.multiply(2.0));
         if dt.is_float() {
-            for op in [UnaryOp::Exp, UnaryOp::Tanh, UnaryOp::Absolute, UnaryOp::Negative] {
+            for op in [
+                UnaryOp::Exp,
+                UnaryOp::Tanh,
+                UnaryOp::Absolute,
+                UnaryOp::Negative,
+            ] {
                 cpu_gpu_allclose(g, tol, |d| unary(op, &sample(d, dt, &[10, 10])?.t()));
             }
         }
@@ -289,10 +317,19 @@ fn ufuncs_match_the_cpu() {
 #[test]
 fn casts_and_copies_match_the_cpu() {
     let Some(g) = gpu() else { return };
-    for (from, to) in [(DType::F32, DType::F16), (DType::F64, DType::I32), (DType::I64, DType::F32), (DType::F32, DType::Bool)] {
+    for (from, to) in [
+        (DType::F32, DType::F16),
+        (DType::F64, DType::I32),
+        (DType::I64, DType::F32),
+        (DType::F32, DType::Bool),
+    ] {
         cpu_gpu_allclose(g, 1e-3, |d| sample(d, from, &[6, 5])?.t().astype(to));
     }
-    cpu_gpu_allclose(g, 0.0, |d| sample(d, DType::F32, &[4, 6])?.t().copy(crate::layout::Order::C));
+    cpu_gpu_allclose(g, 0.0, |d| {
+        sample(d, DType::F32, &[4, 6])?
+            .t()
+            .copy(crate::layout::Order::C)
+    });
 }
 
 #[test]
@@ -310,6 +347,10 @@ fn reductions_match_the_cpu() {
         cpu_gpu_allclose(g, 0.0, |d| sample(d, dt, &[5, 6, 7])?.argmin(None));
     }
     // long reductions take the two-pass path
-    cpu_gpu_allclose(g, 1e-6, |d| sample(d, DType::F64, &[1 << 22])?.sum(None, false));
-    cpu_gpu_allclose(g, 1e-6, |d| sample(d, DType::F32, &[3, 1 << 20])?.sum(Some(&[1]), false));
+    cpu_gpu_allclose(g, 1e-6, |d| {
+        sample(d, DType::F64, &[1 << 22])?.sum(None, false)
+    });
+    cpu_gpu_allclose(g, 1e-6, |d| {
+        sample(d, DType::F32, &[3, 1 << 20])?.sum(Some(&[1]), false)
+    });
 }

@@ -99,7 +99,13 @@ pub(crate) fn unary(op: UnaryOp, compute: DType, x: &Array, out: &Array) -> Resu
 
 /// Binary ufunc `op` computed in `compute` from `x`, `y` (broadcast to
 /// `out`'s shape) into `out`. `out` may be `x` itself (in-place updates).
-pub(crate) fn binary(op: BinaryOp, compute: DType, x: &Array, y: &Array, out: &Array) -> Result<()> {
+pub(crate) fn binary(
+    op: BinaryOp,
+    compute: DType,
+    x: &Array,
+    y: &Array,
+    out: &Array,
+) -> Result<()> {
     run_elementwise(op.name(), out.shape(), &[x, y, out], |l, u32| {
         builtin::binary_spec(op, compute, [l[0], l[1], l[2]], u32)
     })
@@ -111,7 +117,12 @@ const REDUCE_BYTES: usize = 16;
 
 /// Reduction `r` of `a` over the (normalized, sorted) `axes` into a new
 /// C-contiguous array of `kept_shape` (the shape without the reduced axes).
-pub(crate) fn reduce(r: Reduction, a: &Array, axes: &[usize], kept_shape: &[usize]) -> Result<Array> {
+pub(crate) fn reduce(
+    r: Reduction,
+    a: &Array,
+    axes: &[usize],
+    kept_shape: &[usize],
+) -> Result<Array> {
     let op = r.name();
     let dev = device_of(op, a)?;
     let out_dtype = r.out_dtype(a.dtype());
@@ -219,9 +230,13 @@ pub(crate) fn reduce(r: Reduction, a: &Array, axes: &[usize], kept_shape: &[usiz
         c.launch.shared_bytes,
         &mut args,
     )?;
-    let f = cfg::reduction_final(out_size, c.parts, REDUCE_BYTES, dev.sm_count).ok_or_else(|| {
-        Error::value(op, format!("expected a launchable second pass for {out_size} outputs"))
-    })?;
+    let f =
+        cfg::reduction_final(out_size, c.parts, REDUCE_BYTES, dev.sm_count).ok_or_else(|| {
+            Error::value(
+                op,
+                format!("expected a launchable second pass for {out_size} outputs"),
+            )
+        })?;
     let pass = ReductionPass::Final;
     let mut args = vec![
         KernelParam::Ptr(partial_ptr),

@@ -215,8 +215,22 @@ impl ElementwiseSpec {
                             need_index = true;
                             format!("_raw_{}[_ind.get()]", p.name)
                         };
-                        let cst = if p.output { "" } else { "const " };
-                        let _ = writeln!(loads, "    {cst}{t}& {} = {at};", p.name);
+                        let d = resolve(&self.name, &p.ctype, &self.typedefs)?;
+                        if !p.output && matches!(d, DType::F16 | DType::BF16) {
+                            // Half inputs are read as float values, as the
+                            // CPU interpreter computes them: `x * 3 + b` with
+                            // mixed __half/__nv_bfloat16 operands is then
+                            // plain float arithmetic instead of ambiguous
+                            // overloads.
+                            let _ = writeln!(
+                                loads,
+                                "    const float {} = k_cast<float>({at});",
+                                p.name
+                            );
+                        } else {
+                            let cst = if p.output { "" } else { "const " };
+                            let _ = writeln!(loads, "    {cst}{t}& {} = {at};", p.name);
+                        }
                     }
                 }
             }
