@@ -783,6 +783,7 @@ impl ElementwiseKernel {
                 }
             }
         }
+        #[allow(clippy::needless_range_loop)] // k indexes params, dtypes, outs and arrays alike
         for k in self.nin..np {
             let (p, d, j) = (&self.params[k], res.param_dtypes[k], k - self.nin);
             arrays[k] = Some(if let Some(o) = outs.get_mut(j) {
