@@ -48,7 +48,7 @@ run_tests() { # binary, filter
   fi
 }
 run_tests kusari_array-lib backend::cuda::gpu_tests
-run_tests user_kernels-test gpu
+
 
 echo "== seed benchmark: a.T * 2 on 1000x1000 int64, 1000 calls (ms per call) =="
 k_pool=$(./bin/seed_benchmark --device cuda:0 --calls 1000 2>&1 | tail -1)

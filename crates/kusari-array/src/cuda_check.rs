@@ -188,6 +188,45 @@ pub fn elementwise_kernel_source(
     Ok((spec.name.clone(), spec.render()?))
 }
 
+/// The CUDA sources (one pass, and the two passes of the long path) of user
+/// reduction `k` with every placeholder bound to `placeholder` and
+/// contiguous 1-D arguments, for the CI check.
+pub fn reduction_kernel_source(
+    k: &crate::ReductionKernel,
+    placeholder: crate::DType,
+    reduce_type: crate::DType,
+) -> Result<Vec<(String, String)>> {
+    use crate::backend::cuda::codegen::{ArgLayout, ReductionPass};
+    let (ins, outs) = k.params();
+    let mut typedefs: Vec<(String, crate::DType)> = Vec::new();
+    for p in ins.iter().chain(outs) {
+        if let crate::kernel::ParamType::Placeholder(t) = &p.ty {
+            if !typedefs.iter().any(|(n, _)| n == t) {
+                typedefs.push((t.clone(), placeholder));
+            }
+        }
+    }
+    let arr = ArgLayout::Array {
+        ndim: 1,
+        c_contiguous: true,
+    };
+    let spec = k.cuda_spec(
+        typedefs,
+        reduce_type,
+        vec![arr; ins.len()],
+        vec![arr; outs.len()],
+        true,
+    )?;
+    [
+        ReductionPass::Single,
+        ReductionPass::Partial,
+        ReductionPass::Final,
+    ]
+    .into_iter()
+    .map(|pass| Ok((spec.kernel_name(pass), spec.render(pass)?)))
+    .collect()
+}
+
 /// Compiles `source` with NVRTC for `arch` (an error carries NVRTC's log).
 pub fn compile_source(name: &str, source: &str, arch: (u32, u32)) -> Result<()> {
     crate::backend::cuda::nvrtc::compile(name, source, arch, &[]).map(|_| ())

@@ -804,7 +804,8 @@ fn reduce_type_sets_the_accumulator() {
     );
 }
 
-/// Every kernel of `KERNELS` also compiles for the GPU: rendered by the CUDA
+/// Every kernel of `KERNELS` (and every reduction of `REDUCTIONS` with an
+/// identity) also compiles for the GPU: rendered by the CUDA
 /// code generator (placeholders as float32) and compiled with NVRTC for
 /// sm_80 and sm_90. Skipped, with a message, where NVRTC is absent;
 /// `scripts/check-cuda-kernels` runs it with NVRTC on the library path.
@@ -828,8 +829,27 @@ fn kernels_compile_with_nvrtc() {
             }
         }
     }
+    // Reductions with an identity (the GPU template folds from it), all three passes.
+    let mut nred = 0;
+    for &(name, inp, out, map, red, post, id) in REDUCTIONS {
+        let Some(id) = id else { continue };
+        let k = ReductionKernel::new(inp, out, map, red, post, Some(id), name).unwrap();
+        let rtype = if out.contains("int64") {
+            DType::I64
+        } else {
+            DType::F32
+        };
+        for (kname, src) in cuda_check::reduction_kernel_source(&k, DType::F32, rtype).unwrap() {
+            nred += 1;
+            for arch in [(8, 0), (9, 0)] {
+                if let Err(e) = cuda_check::compile_source(&kname, &src, arch) {
+                    failures.push(format!("{kname} sm_{}{}: {e}", arch.0, arch.1));
+                }
+            }
+        }
+    }
     println!(
-        "{} user kernels compiled for sm_80 and sm_90",
+        "{} user kernels and {nred} reduction passes compiled for sm_80 and sm_90",
         KERNELS.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

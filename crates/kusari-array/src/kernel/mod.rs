@@ -23,9 +23,6 @@ use parse::{FuncDef, SrcError, Stmt};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// The message every kernel gives on a CUDA device until the backend is wired in.
-const NO_CUDA: &str = "the CUDA backend is not available in this build";
-
 /// A parameter's declared type: a dtype or a placeholder bound at call time.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum ParamType {

@@ -3,7 +3,7 @@
 //! `_type_reduce`), a pairwise tree of `reduce_expr` steps (each halves the
 //! reduced axis, as a GPU block's shared-memory tree does), and the post-map.
 
-use super::{AsKernelArg, ElementwiseKernel, KernelArg, ParamInfo, ParamType, NO_CUDA};
+use super::{AsKernelArg, ElementwiseKernel, KernelArg, ParamInfo, ParamType};
 use crate::{Array, DType, Device, Error, Result, SliceArg};
 
 /// The type name CuPy gives the reduction's accumulator.
@@ -278,16 +278,6 @@ impl ReductionKernel {
                 ),
             ));
         }
-        if args
-            .iter()
-            .any(|a| matches!(a, KernelArg::Array(a) if matches!(a.device(), Device::Cuda(_))))
-        {
-            // The lead wires this arm to the CUDA backend.
-            return Err(Error::Device {
-                op,
-                message: format!("kernel `{}`: {NO_CUDA}", self.name),
-            });
-        }
         // Bind the placeholders from the inputs, then `_type_reduce`.
         let res: Vec<(String, DType)> = self
             .map_k
@@ -313,6 +303,13 @@ impl ReductionKernel {
         };
         let mut bound = res.clone();
         bound.push((REDUCE_T.to_string(), rtype));
+        let device = args.iter().find_map(|a| match a {
+            KernelArg::Array(a) => Some(a.device()),
+            _ => None,
+        });
+        if let Some(Device::Cuda(ordinal)) = device {
+            return self.call_cuda(ordinal, &args, axis, keepdims, &res, rtype);
+        }
         let m = self.map_k.launch(&args, &mut [], None, &bound)?.remove(0);
         let shape = m.shape().to_vec();
         let axes = crate::layout::normalize_axes(op, axis, shape.len())?;
@@ -370,6 +367,180 @@ impl ReductionKernel {
         // with the result, so they are not visible there.
         let post_args = [KernelArg::Array(&acc)];
         let outs = self.post_k.launch(&post_args, &mut [], None, &bound)?;
+        let mut out_shape: Vec<usize> = Vec::new();
+        for (d, &s) in shape.iter().enumerate() {
+            if axes.contains(&d) {
+                if keepdims {
+                    out_shape.push(1);
+                }
+            } else {
+                out_shape.push(s);
+            }
+        }
+        outs.into_iter().map(|o| o.reshape_to(&out_shape)).collect()
+    }
+
+    /// The spec the CUDA code generator renders for this reduction with the
+    /// placeholders bound by `typedefs`, accumulating in `rtype`.
+    pub(crate) fn cuda_spec(
+        &self,
+        typedefs: Vec<(String, DType)>,
+        rtype: DType,
+        in_layout: Vec<crate::backend::cuda::codegen::ArgLayout>,
+        out_layout: Vec<crate::backend::cuda::codegen::ArgLayout>,
+        index_32bit: bool,
+    ) -> Result<crate::backend::cuda::codegen::ReductionSpec> {
+        use crate::backend::cuda::codegen::{ctype, Param, ReductionSpec, TypeRef};
+        let Some(identity) = &self.identity else {
+            return Err(Error::value(
+                "ReductionKernel",
+                format!("kernel `{}`: a reduction on CUDA needs an identity (the value the fold starts from), found None", self.name),
+            ));
+        };
+        let to_param = |p: &ParamInfo| Param {
+            name: p.name.clone(),
+            ctype: match &p.ty {
+                ParamType::DType(d) => TypeRef::DType(*d),
+                ParamType::Placeholder(t) => TypeRef::Placeholder(t.clone()),
+            },
+            raw: false,
+            output: p.is_output,
+        };
+        Ok(ReductionSpec {
+            name: self.name.clone(),
+            in_params: self.in_params.iter().map(to_param).collect(),
+            out_params: self.out_params.iter().map(to_param).collect(),
+            map_expr: self.map_expr.clone(),
+            reduce_expr: self.reduce_expr.clone(),
+            post_map_expr: self.post_map_expr.clone(),
+            identity: identity.clone(),
+            reduce_type: ctype(rtype).to_string(),
+            typedefs: typedefs
+                .into_iter()
+                .filter(|(k, _)| k != REDUCE_T)
+                .collect(),
+            preamble: self.preamble.clone(),
+            in_layout,
+            out_layout,
+            index_32bit,
+        })
+    }
+
+    /// The GPU path: the code generator's reduction template (CuPy's), one
+    /// launch (or two for few long reductions) instead of the CPU's three
+    /// elementwise stages. `identity` is required here: the template folds
+    /// from it.
+    fn call_cuda(
+        &self,
+        ordinal: usize,
+        args: &[KernelArg],
+        axis: Option<&[isize]>,
+        keepdims: bool,
+        res: &[(String, DType)],
+        rtype: DType,
+    ) -> Result<Vec<Array>> {
+        use crate::backend::cuda::ops::{run_reduction, ReduceInput};
+        let op = "ReductionKernel";
+        let dev = crate::backend::cuda::device(ordinal)?;
+        if self.identity.is_none() {
+            // Fail before allocating or launching anything.
+            self.cuda_spec(Vec::new(), rtype, Vec::new(), Vec::new(), false)?;
+        }
+        let dtype_of = |p: &ParamInfo| -> Result<DType> {
+            match &p.ty {
+                ParamType::DType(d) => Ok(*d),
+                ParamType::Placeholder(t) => res
+                    .iter()
+                    .find(|(k, _)| k == t)
+                    .map(|(_, d)| *d)
+                    .ok_or_else(|| {
+                        Error::dtype(
+                            op,
+                            format!(
+                                "kernel `{}`: cannot determine the type placeholder `{t}` of `{}`",
+                                self.name, p.name
+                            ),
+                        )
+                    }),
+            }
+        };
+        let mut shape: Vec<usize> = Vec::new();
+        let mut first = true;
+        for a in args {
+            if let KernelArg::Array(a) = a {
+                if a.device() != Device::Cuda(ordinal) {
+                    return Err(Error::Device {
+                        op,
+                        message: format!(
+                            "kernel `{}`: arrays on different devices: cuda:{ordinal} and {}",
+                            self.name,
+                            a.device()
+                        ),
+                    });
+                }
+                shape = if first {
+                    a.shape().to_vec()
+                } else {
+                    crate::layout::broadcast_shapes(op, &shape, a.shape())?.to_vec()
+                };
+                first = false;
+            }
+        }
+        let mut held: Vec<Option<Array>> = Vec::new();
+        let mut scalars: Vec<Option<Vec<u8>>> = Vec::new();
+        for (p, a) in self.in_params.iter().zip(args) {
+            let d = dtype_of(p)?;
+            match a {
+                KernelArg::Array(a) => {
+                    let a = if a.dtype() == d {
+                        (*a).clone()
+                    } else {
+                        a.astype(d)?
+                    };
+                    held.push(Some(a.broadcast_to(&shape)?));
+                    scalars.push(None);
+                }
+                KernelArg::Scalar(s, _) => {
+                    held.push(None);
+                    scalars.push(Some(Array::full(&[], *s, d)?.to_bytes()?));
+                }
+            }
+        }
+        let inputs: Vec<ReduceInput> = held
+            .iter()
+            .zip(scalars)
+            .map(|(h, s)| match (h, s) {
+                (Some(a), _) => ReduceInput::Array(a),
+                (None, s) => ReduceInput::Scalar(s.unwrap_or_default()),
+            })
+            .collect();
+        let axes = crate::layout::normalize_axes(op, axis, shape.len())?;
+        let kept: Vec<usize> = (0..shape.len())
+            .filter(|d| !axes.contains(d))
+            .map(|d| shape[d])
+            .collect();
+        let outs: Vec<Array> = self
+            .out_params
+            .iter()
+            .map(|p| {
+                Array::uninit_with_strides(
+                    dtype_of(p)?,
+                    &kept,
+                    crate::layout::c_strides(&kept),
+                    Device::Cuda(ordinal),
+                )
+            })
+            .collect::<Result<_>>()?;
+        let out_refs: Vec<&Array> = outs.iter().collect();
+        run_reduction(
+            op,
+            &dev,
+            &inputs,
+            &shape,
+            &axes,
+            &out_refs,
+            |il, ol, u32| self.cuda_spec(res.to_vec(), rtype, il, ol, u32),
+        )?;
         let mut out_shape: Vec<usize> = Vec::new();
         for (d, &s) in shape.iter().enumerate() {
             if axes.contains(&d) {

@@ -354,3 +354,66 @@ fn reductions_match_the_cpu() {
         sample(d, DType::F32, &[3, 1 << 20])?.sum(Some(&[1]), false)
     });
 }
+
+#[test]
+fn user_kernels_match_the_cpu() {
+    let Some(g) = gpu() else { return };
+    use crate::{ElementwiseKernel, KernelArg, RawKernel, ReductionKernel};
+    let seed = ElementwiseKernel::new(
+        "float32 x, float32 y",
+        "float32 z",
+        "z = x + 2 * y;",
+        "seed",
+    )
+    .unwrap();
+    cpu_gpu_allclose(g, 1e-6, |d| {
+        seed.call(&[
+            &sample(d, DType::F32, &[7, 9])?,
+            &sample(d, DType::F32, &[9])?,
+        ])
+    });
+    let axpy = ElementwiseKernel::new("T x, T a", "T z", "z = a * x + (T)1;", "axpy").unwrap();
+    cpu_gpu_allclose(g, 1e-6, |d| {
+        let x = sample(d, DType::F64, &[5, 6])?.t();
+        axpy.call(&[KernelArg::from(&x), KernelArg::from(3.0f64)])
+    });
+    let l2 = ReductionKernel::new(
+        "T x",
+        "T y",
+        "x * x",
+        "a + b",
+        "y = sqrt(a)",
+        Some("0"),
+        "l2",
+    )
+    .unwrap();
+    for axes in [None, Some(&[1isize][..]), Some(&[0, 2][..])] {
+        cpu_gpu_allclose(g, 1e-5, |d| {
+            l2.call(&[&sample(d, DType::F32, &[4, 5, 6])?], axes, false)
+        });
+    }
+    // RawKernel: the same doubling as an elementwise op, on the device only.
+    let raw = RawKernel::new(
+        r#"extern "C" __global__ void twice(const float* x, float* y, long long n) {
+            long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+            if (i < n) y[i] = 2.0f * x[i];
+        }"#,
+        "twice",
+    )
+    .unwrap();
+    let x = sample(g, DType::F32, &[1000]).unwrap();
+    let y = Array::zeros_on(&[1000], DType::F32, g).unwrap();
+    raw.launch(
+        (4, 1, 1),
+        (256, 1, 1),
+        0,
+        &[
+            KernelArg::from(&x),
+            KernelArg::from(&y),
+            KernelArg::from(1000i64),
+        ],
+    )
+    .unwrap();
+    let want: Vec<f32> = x.to_vec::<f32>().unwrap().iter().map(|v| 2.0 * v).collect();
+    assert_eq!(y.to_vec::<f32>().unwrap(), want);
+}

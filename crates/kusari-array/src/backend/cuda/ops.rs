@@ -8,7 +8,9 @@
 //! and its kernels are compiled by `scripts/check-cuda-kernels`.
 
 use super::codegen::builtin::{self, Reduction};
-use super::codegen::{index, launch as cfg, ArgLayout, ElementwiseSpec, ReductionPass};
+use super::codegen::{
+    index, launch as cfg, ArgLayout, ElementwiseSpec, ReductionPass, ReductionSpec,
+};
 use super::launch::{launch, linear_launch, KernelParam};
 use super::CudaDevice;
 use crate::ops::ufunc::{BinaryOp, UnaryOp};
@@ -115,113 +117,162 @@ pub(crate) fn binary(
 /// built-in reductions use is argmax's (value, index) pair.
 const REDUCE_BYTES: usize = 16;
 
-/// Reduction `r` of `a` over the (normalized, sorted) `axes` into a new
-/// C-contiguous array of `kept_shape` (the shape without the reduced axes).
-pub(crate) fn reduce(
-    r: Reduction,
-    a: &Array,
+/// One argument of a reduction's input side: an array already broadcast to
+/// the input shape, or a scalar's bytes in its parameter's dtype.
+pub(crate) enum ReduceInput<'a> {
+    /// An array broadcast to the input shape.
+    Array(&'a Array),
+    /// A scalar: its bytes in the parameter's C type.
+    Scalar(Vec<u8>),
+}
+
+/// Runs the reduction kernel `make(in_layout, out_layout, use32)` over
+/// `inputs` (shape `shape`), reducing `axes` into `outputs` (C-contiguous,
+/// the shape without the reduced axes), on `dev`. CuPy's launch: the input
+/// loop is the reduced dims first, then the kept ones, so loop index
+/// `j = J * out_size + o` is element `J` of output `o`.
+pub(crate) fn run_reduction(
+    op: &'static str,
+    dev: &CudaDevice,
+    inputs: &[ReduceInput<'_>],
+    shape: &[usize],
     axes: &[usize],
-    kept_shape: &[usize],
-) -> Result<Array> {
-    let op = r.name();
-    let dev = device_of(op, a)?;
-    let out_dtype = r.out_dtype(a.dtype());
-    let out = Array::uninit_with_strides(
-        out_dtype,
-        kept_shape,
-        crate::layout::c_strides(kept_shape),
-        a.device(),
-    )?;
-    // The template's input loop is the reduced dims first, then the kept ones,
-    // so loop index j = J * out_size + o is element J of output o.
+    outputs: &[&Array],
+    make: impl Fn(Vec<ArgLayout>, Vec<ArgLayout>, bool) -> Result<ReductionSpec>,
+) -> Result<()> {
     let order: Vec<usize> = axes
         .iter()
         .copied()
-        .chain((0..a.ndim()).filter(|d| !axes.contains(d)))
+        .chain((0..shape.len()).filter(|d| !axes.contains(d)))
         .collect();
-    let in_shape: Vec<usize> = order.iter().map(|&d| a.shape()[d]).collect();
-    let in_strides: Vec<isize> = order.iter().map(|&d| a.strides()[d]).collect();
+    let in_shape: Vec<usize> = order.iter().map(|&d| shape[d]).collect();
+    let in_strides: Vec<Vec<isize>> = inputs
+        .iter()
+        .filter_map(|i| match i {
+            ReduceInput::Array(a) => Some(order.iter().map(|&d| a.strides()[d]).collect()),
+            ReduceInput::Scalar(_) => None,
+        })
+        .collect();
+    let kept: Vec<usize> = (0..shape.len())
+        .filter(|d| !axes.contains(d))
+        .map(|d| shape[d])
+        .collect();
     let in_size: usize = in_shape.iter().product();
-    let out_size: usize = kept_shape.iter().product();
+    let out_size: usize = kept.iter().product();
     if out_size == 0 {
-        return Ok(out);
+        return Ok(());
     }
-    let ic = index::collapse(&in_shape, &[&in_strides]);
-    let oc = index::collapse(kept_shape, &[out.strides()]);
-    let use32 = index::fits_32bit(2 * in_size.max(1), &[(&ic.shape, &ic.strides[0])])
-        && index::fits_32bit(out_size, &[(&oc.shape, &oc.strides[0])]);
-    let in_layout = ArgLayout::Array {
-        ndim: ic.shape.len(),
-        c_contiguous: index::is_c_contiguous(&ic.shape, &ic.strides[0]),
-    };
-    let out_layout = ArgLayout::Array {
-        ndim: oc.shape.len(),
-        c_contiguous: index::is_c_contiguous(&oc.shape, &oc.strides[0]),
-    };
-    let spec = builtin::reduction_spec(r, a.dtype(), in_layout, out_layout, use32)?;
-    let in_arg = || -> Result<KernelParam> {
-        Ok(KernelParam::Blob(index::pack_array(
-            a.device_ptr(op)?,
-            &ic.shape,
-            &ic.strides[0],
-            use32,
-        )?))
-    };
-    let out_arg = || -> Result<KernelParam> {
-        Ok(KernelParam::Blob(index::pack_array(
-            out.device_ptr(op)?,
+    let ic = index::collapse(
+        &in_shape,
+        &in_strides.iter().map(|s| &s[..]).collect::<Vec<_>>(),
+    );
+    let oc = index::collapse(
+        &kept,
+        &outputs.iter().map(|o| o.strides()).collect::<Vec<_>>(),
+    );
+    let use32 = index::fits_32bit(
+        2 * in_size.max(1),
+        &ic.strides
+            .iter()
+            .map(|s| (&ic.shape[..], &s[..]))
+            .collect::<Vec<_>>(),
+    ) && index::fits_32bit(
+        out_size,
+        &oc.strides
+            .iter()
+            .map(|s| (&oc.shape[..], &s[..]))
+            .collect::<Vec<_>>(),
+    );
+    let mut in_layout = Vec::new();
+    let mut in_args = Vec::new();
+    let mut k = 0;
+    for i in inputs {
+        match i {
+            ReduceInput::Array(a) => {
+                let st = &ic.strides[k];
+                k += 1;
+                in_layout.push(ArgLayout::Array {
+                    ndim: ic.shape.len(),
+                    c_contiguous: index::is_c_contiguous(&ic.shape, st),
+                });
+                in_args.push(KernelParam::Blob(index::pack_array(
+                    a.device_ptr(op)?,
+                    &ic.shape,
+                    st,
+                    use32,
+                )?));
+            }
+            ReduceInput::Scalar(b) => {
+                let mut bytes = [0u8; 8];
+                bytes[..b.len()].copy_from_slice(b);
+                in_layout.push(ArgLayout::Scalar);
+                in_args.push(KernelParam::Scalar {
+                    bytes,
+                    len: b.len(),
+                });
+            }
+        }
+    }
+    let mut out_layout = Vec::new();
+    let mut out_args = Vec::new();
+    for (o, st) in outputs.iter().zip(&oc.strides) {
+        out_layout.push(ArgLayout::Array {
+            ndim: oc.shape.len(),
+            c_contiguous: index::is_c_contiguous(&oc.shape, st),
+        });
+        out_args.push(KernelParam::Blob(index::pack_array(
+            o.device_ptr(op)?,
             &oc.shape,
-            &oc.strides[0],
+            st,
             use32,
-        )?))
-    };
+        )?));
+    }
+    let spec = make(in_layout, out_layout, use32)?;
     let in_shape_arg = KernelParam::Blob(index::pack_shape(&ic.shape, use32)?);
     let out_shape_arg = KernelParam::Blob(index::pack_shape(&oc.shape, use32)?);
     let Some(c) = cfg::reduction(in_size, out_size, REDUCE_BYTES, dev.sm_count) else {
-        return Ok(out);
+        return Ok(());
     };
     let dim = |n: u32| (n, 1, 1);
     if c.parts <= 1 {
         let pass = ReductionPass::Single;
-        let source = spec.render(pass)?;
-        let mut args = vec![
-            in_arg()?,
-            out_arg()?,
+        let mut args = in_args;
+        args.extend(out_args);
+        args.extend([
             in_shape_arg,
             out_shape_arg,
             KernelParam::scalar(c.block_stride as i32),
-        ];
-        launch(
-            &dev,
+        ]);
+        return launch(
+            dev,
             &spec.kernel_name(pass),
-            &source,
+            &spec.render(pass)?,
             &[],
             dim(c.launch.grid),
             dim(c.launch.block),
             c.launch.shared_bytes,
             &mut args,
-        )?;
-        return Ok(out);
+        );
     }
     // Two passes: `parts` partial results per output, then their fold.
     let partial = Array::uninit_with_strides(
         DType::U8,
         &[out_size * c.parts as usize * REDUCE_BYTES],
         crate::layout::c_strides(&[1]),
-        a.device(),
+        Device::Cuda(dev.ordinal),
     )?;
     let partial_ptr = partial.device_ptr(op)?;
     let pass = ReductionPass::Partial;
-    let mut args = vec![
-        in_arg()?,
+    let mut args = in_args;
+    args.extend([
         KernelParam::Ptr(partial_ptr),
         in_shape_arg,
         out_shape_arg.clone(),
         KernelParam::scalar(i64::from(c.parts)),
         KernelParam::scalar(c.block_stride as i32),
-    ];
+    ]);
     launch(
-        &dev,
+        dev,
         &spec.kernel_name(pass),
         &spec.render(pass)?,
         &[],
@@ -238,16 +289,16 @@ pub(crate) fn reduce(
             )
         })?;
     let pass = ReductionPass::Final;
-    let mut args = vec![
-        KernelParam::Ptr(partial_ptr),
-        out_arg()?,
+    let mut args = vec![KernelParam::Ptr(partial_ptr)];
+    args.extend(out_args);
+    args.extend([
         KernelParam::Blob(index::pack_shape(&[in_size], false)?),
         out_shape_arg,
         KernelParam::scalar(i64::from(c.parts)),
         KernelParam::scalar(f.block_stride as i32),
-    ];
+    ]);
     launch(
-        &dev,
+        dev,
         &spec.kernel_name(pass),
         &spec.render(pass)?,
         &[],
@@ -256,8 +307,36 @@ pub(crate) fn reduce(
         f.launch.shared_bytes,
         &mut args,
     )?;
-    // `partial` is returned to the pool only after the stream has run both
-    // passes: pool chunks are stream-ordered (one arena per stream).
+    // `partial` goes back to the pool only for later work on the same
+    // stream (one arena per stream), which runs after both passes.
     drop(partial);
+    Ok(())
+}
+
+/// Built-in reduction `r` of `a` over the (normalized) `axes` into a new
+/// C-contiguous array of `kept_shape` (the shape without the reduced axes).
+pub(crate) fn reduce(
+    r: Reduction,
+    a: &Array,
+    axes: &[usize],
+    kept_shape: &[usize],
+) -> Result<Array> {
+    let op = r.name();
+    let dev = device_of(op, a)?;
+    let out = Array::uninit_with_strides(
+        r.out_dtype(a.dtype()),
+        kept_shape,
+        crate::layout::c_strides(kept_shape),
+        a.device(),
+    )?;
+    run_reduction(
+        op,
+        &dev,
+        &[ReduceInput::Array(a)],
+        a.shape(),
+        axes,
+        &[&out],
+        |il, ol, u32| builtin::reduction_spec(r, a.dtype(), il[0], ol[0], u32),
+    )?;
     Ok(out)
 }
