@@ -759,13 +759,11 @@ impl ElementwiseKernel {
         let np = self.params.len();
         // Every array argument, as the kernel sees it (non-raw ones broadcast).
         let mut arrays: Vec<Option<Array>> = vec![None; np];
-        let mut scalar_bytes: Vec<Option<Vec<u8>>> = vec![None; np];
+        let mut scalar_params: Vec<Option<KernelParam>> = vec![None; np];
         for (k, (p, a)) in self.params[..self.nin].iter().zip(args).enumerate() {
             let d = res.param_dtypes[k];
             match a {
-                KernelArg::Scalar(s, _) => {
-                    scalar_bytes[k] = Some(Array::full(&[], *s, d)?.to_bytes()?)
-                }
+                KernelArg::Scalar(s, _) => scalar_params[k] = Some(KernelParam::scalar_of(*s, d)?),
                 KernelArg::Array(a) => {
                     let a = if a.dtype() == d {
                         (*a).clone()
@@ -852,14 +850,8 @@ impl ElementwiseKernel {
                     )?));
                 }
                 None => {
-                    let b = scalar_bytes[k].take().expect("a scalar argument");
-                    let mut bytes = [0u8; 8];
-                    bytes[..b.len()].copy_from_slice(&b);
                     layout.push(ArgLayout::Scalar);
-                    kargs.push(KernelParam::Scalar {
-                        bytes,
-                        len: b.len(),
-                    });
+                    kargs.push(scalar_params[k].take().expect("a scalar argument"));
                 }
             }
         }
@@ -1060,12 +1052,7 @@ impl RawKernel {
                             }
                             KernelParam::array(OP, a)?
                         }
-                        KernelArg::Scalar(s, d) => {
-                            let b = Array::full(&[], s, d)?.to_bytes()?;
-                            let mut bytes = [0u8; 8];
-                            bytes[..b.len()].copy_from_slice(&b);
-                            KernelParam::Scalar { bytes, len: b.len() }
-                        }
+                        KernelArg::Scalar(s, d) => KernelParam::scalar_of(s, d)?,
                     });
                 }
                 launch(&dev, &self.name, &self.code, &[], grid, block, shared_mem, &mut params)

@@ -439,6 +439,7 @@ impl ReductionKernel {
         res: &[(String, DType)],
         rtype: DType,
     ) -> Result<Vec<Array>> {
+        use crate::backend::cuda::launch::KernelParam;
         use crate::backend::cuda::ops::{run_reduction, ReduceInput};
         let op = "ReductionKernel";
         let dev = crate::backend::cuda::device(ordinal)?;
@@ -487,7 +488,7 @@ impl ReductionKernel {
             }
         }
         let mut held: Vec<Option<Array>> = Vec::new();
-        let mut scalars: Vec<Option<Vec<u8>>> = Vec::new();
+        let mut scalars: Vec<Option<KernelParam>> = Vec::new();
         for (p, a) in self.in_params.iter().zip(args) {
             let d = dtype_of(p)?;
             match a {
@@ -502,7 +503,7 @@ impl ReductionKernel {
                 }
                 KernelArg::Scalar(s, _) => {
                     held.push(None);
-                    scalars.push(Some(Array::full(&[], *s, d)?.to_bytes()?));
+                    scalars.push(Some(KernelParam::scalar_of(*s, d)?));
                 }
             }
         }
@@ -511,7 +512,7 @@ impl ReductionKernel {
             .zip(scalars)
             .map(|(h, s)| match (h, s) {
                 (Some(a), _) => ReduceInput::Array(a),
-                (None, s) => ReduceInput::Scalar(s.unwrap_or_default()),
+                (None, s) => ReduceInput::Scalar(s.expect("a scalar argument")),
             })
             .collect();
         let axes = crate::layout::normalize_axes(op, axis, shape.len())?;

@@ -36,6 +36,17 @@ impl KernelParam {
         }
     }
 
+    /// Scalar `s` converted to `dtype` (C's argument conversion), passed by value.
+    pub(crate) fn scalar_of(s: crate::Scalar, dtype: crate::DType) -> Result<KernelParam> {
+        let b = Array::full(&[], s, dtype)?.to_bytes()?;
+        let mut bytes = [0u8; 8];
+        bytes[..b.len()].copy_from_slice(&b);
+        Ok(KernelParam::Scalar {
+            bytes,
+            len: b.len(),
+        })
+    }
+
     /// The device address of `a`'s first element; errors unless `a` is on CUDA.
     pub(crate) fn array(op: &'static str, a: &Array) -> Result<KernelParam> {
         Ok(KernelParam::Ptr(a.device_ptr(op)?))

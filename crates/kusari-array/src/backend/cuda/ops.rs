@@ -122,8 +122,8 @@ const REDUCE_BYTES: usize = 16;
 pub(crate) enum ReduceInput<'a> {
     /// An array broadcast to the input shape.
     Array(&'a Array),
-    /// A scalar: its bytes in the parameter's C type.
-    Scalar(Vec<u8>),
+    /// A scalar, already in the parameter's type.
+    Scalar(KernelParam),
 }
 
 /// Runs the reduction kernel `make(in_layout, out_layout, use32)` over
@@ -202,14 +202,9 @@ pub(crate) fn run_reduction(
                     use32,
                 )?));
             }
-            ReduceInput::Scalar(b) => {
-                let mut bytes = [0u8; 8];
-                bytes[..b.len()].copy_from_slice(b);
+            ReduceInput::Scalar(p) => {
                 in_layout.push(ArgLayout::Scalar);
-                in_args.push(KernelParam::Scalar {
-                    bytes,
-                    len: b.len(),
-                });
+                in_args.push(p.clone());
             }
         }
     }
@@ -233,7 +228,19 @@ pub(crate) fn run_reduction(
     let Some(c) = cfg::reduction(in_size, out_size, REDUCE_BYTES, dev.sm_count) else {
         return Ok(());
     };
-    let dim = |n: u32| (n, 1, 1);
+    // One launch of `pass` with the shape `lc` picked for it.
+    let run = |pass: ReductionPass, lc: cfg::LaunchConfig, args: &mut [KernelParam]| {
+        launch(
+            dev,
+            &spec.kernel_name(pass),
+            &spec.render(pass)?,
+            &[],
+            (lc.grid, 1, 1),
+            (lc.block, 1, 1),
+            lc.shared_bytes,
+            args,
+        )
+    };
     if c.parts <= 1 {
         let pass = ReductionPass::Single;
         let mut args = in_args;
@@ -243,16 +250,7 @@ pub(crate) fn run_reduction(
             out_shape_arg,
             KernelParam::scalar(c.block_stride as i32),
         ]);
-        return launch(
-            dev,
-            &spec.kernel_name(pass),
-            &spec.render(pass)?,
-            &[],
-            dim(c.launch.grid),
-            dim(c.launch.block),
-            c.launch.shared_bytes,
-            &mut args,
-        );
+        return run(pass, c.launch, &mut args);
     }
     // Two passes: `parts` partial results per output, then their fold.
     let partial = Array::uninit_with_strides(
@@ -271,16 +269,7 @@ pub(crate) fn run_reduction(
         KernelParam::scalar(i64::from(c.parts)),
         KernelParam::scalar(c.block_stride as i32),
     ]);
-    launch(
-        dev,
-        &spec.kernel_name(pass),
-        &spec.render(pass)?,
-        &[],
-        dim(c.launch.grid),
-        dim(c.launch.block),
-        c.launch.shared_bytes,
-        &mut args,
-    )?;
+    run(pass, c.launch, &mut args)?;
     let f =
         cfg::reduction_final(out_size, c.parts, REDUCE_BYTES, dev.sm_count).ok_or_else(|| {
             Error::value(
@@ -297,16 +286,7 @@ pub(crate) fn run_reduction(
         KernelParam::scalar(i64::from(c.parts)),
         KernelParam::scalar(f.block_stride as i32),
     ]);
-    launch(
-        dev,
-        &spec.kernel_name(pass),
-        &spec.render(pass)?,
-        &[],
-        dim(f.launch.grid),
-        dim(f.launch.block),
-        f.launch.shared_bytes,
-        &mut args,
-    )?;
+    run(pass, f.launch, &mut args)?;
     // `partial` goes back to the pool only for later work on the same
     // stream (one arena per stream), which runs after both passes.
     drop(partial);
