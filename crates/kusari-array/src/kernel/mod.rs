@@ -838,16 +838,10 @@ impl ElementwiseKernel {
             match &arrays[k] {
                 Some(a) => {
                     let (sh, st) = &own[k];
-                    layout.push(ArgLayout::Array {
-                        ndim: sh.len(),
-                        c_contiguous: index::is_c_contiguous(sh, st),
-                    });
-                    kargs.push(KernelParam::Blob(index::pack_array(
-                        a.device_ptr(self.op())?,
-                        sh,
-                        st,
-                        use32,
-                    )?));
+                    let (l, arg) =
+                        crate::backend::cuda::ops::array_arg(self.op(), a, sh, st, use32)?;
+                    layout.push(l);
+                    kargs.push(arg);
                 }
                 None => {
                     layout.push(ArgLayout::Scalar);

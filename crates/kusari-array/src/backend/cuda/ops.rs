@@ -37,6 +37,24 @@ struct Loop {
     use32: bool,
 }
 
+/// How array `a` is passed over a collapsed `shape` with `strides`: its
+/// layout class (part of the kernel's specialization) and its packed `CArray`.
+pub(crate) fn array_arg(
+    op: &'static str,
+    a: &Array,
+    shape: &[usize],
+    strides: &[isize],
+    use32: bool,
+) -> Result<(ArgLayout, KernelParam)> {
+    Ok((
+        ArgLayout::Array {
+            ndim: shape.len(),
+            c_contiguous: index::is_c_contiguous(shape, strides),
+        },
+        KernelParam::Blob(index::pack_array(a.device_ptr(op)?, shape, strides, use32)?),
+    ))
+}
+
 fn plan_loop(op: &'static str, shape: &[usize], arrays: &[&Array]) -> Result<Loop> {
     let strides: Vec<&[isize]> = arrays.iter().map(|a| a.strides()).collect();
     let c = index::collapse(shape, &strides);
@@ -46,16 +64,9 @@ fn plan_loop(op: &'static str, shape: &[usize], arrays: &[&Array]) -> Result<Loo
     let mut layout = Vec::with_capacity(arrays.len());
     let mut args = Vec::with_capacity(arrays.len() + 1);
     for (a, s) in arrays.iter().zip(&c.strides) {
-        layout.push(ArgLayout::Array {
-            ndim: c.shape.len(),
-            c_contiguous: index::is_c_contiguous(&c.shape, s),
-        });
-        args.push(KernelParam::Blob(index::pack_array(
-            a.device_ptr(op)?,
-            &c.shape,
-            s,
-            use32,
-        )?));
+        let (l, arg) = array_arg(op, a, &c.shape, s, use32)?;
+        layout.push(l);
+        args.push(arg);
     }
     args.push(KernelParam::Blob(index::pack_shape(&c.shape, use32)?));
     Ok(Loop {
@@ -189,18 +200,10 @@ pub(crate) fn run_reduction(
     for i in inputs {
         match i {
             ReduceInput::Array(a) => {
-                let st = &ic.strides[k];
+                let (l, arg) = array_arg(op, a, &ic.shape, &ic.strides[k], use32)?;
                 k += 1;
-                in_layout.push(ArgLayout::Array {
-                    ndim: ic.shape.len(),
-                    c_contiguous: index::is_c_contiguous(&ic.shape, st),
-                });
-                in_args.push(KernelParam::Blob(index::pack_array(
-                    a.device_ptr(op)?,
-                    &ic.shape,
-                    st,
-                    use32,
-                )?));
+                in_layout.push(l);
+                in_args.push(arg);
             }
             ReduceInput::Scalar(p) => {
                 in_layout.push(ArgLayout::Scalar);
@@ -211,16 +214,9 @@ pub(crate) fn run_reduction(
     let mut out_layout = Vec::new();
     let mut out_args = Vec::new();
     for (o, st) in outputs.iter().zip(&oc.strides) {
-        out_layout.push(ArgLayout::Array {
-            ndim: oc.shape.len(),
-            c_contiguous: index::is_c_contiguous(&oc.shape, st),
-        });
-        out_args.push(KernelParam::Blob(index::pack_array(
-            o.device_ptr(op)?,
-            &oc.shape,
-            st,
-            use32,
-        )?));
+        let (l, arg) = array_arg(op, o, &oc.shape, st, use32)?;
+        out_layout.push(l);
+        out_args.push(arg);
     }
     let spec = make(in_layout, out_layout, use32)?;
     let in_shape_arg = KernelParam::Blob(index::pack_shape(&ic.shape, use32)?);
