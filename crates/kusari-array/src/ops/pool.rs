@@ -6,6 +6,7 @@
 
 use super::conv::{compute_dtype, new_c, prepared, slice, slice_mut, Window};
 use crate::backend::cpu::conv::{ConvFloat, Geo, SyncPtr};
+use crate::backend::cpu::simd::max_pool_plane;
 use crate::{Array, DType, Error, Result};
 use rayon::prelude::*;
 
@@ -87,12 +88,12 @@ pub fn max_pooling(x: &Array, w: &Window) -> Result<(Array, Array)> {
     let mut y = new_c(dt, &shape_of(n, c, &out), false)?;
     let mut idx = new_c(DType::I32, &shape_of(n, c, &out), false)?;
     let (isz, osz) = (geo.in_size(), geo.out_size());
-    let s = *geo.s.last().expect("spatial axes");
     by_float!(dt, T => {
         let xs = slice::<T>(&xa);
         let yp = SyncPtr(slice_mut::<T>(&mut y).as_mut_ptr());
         let ip = SyncPtr(slice_mut::<i32>(&mut idx).as_mut_ptr());
         let table = segments(&geo);
+        let s = *geo.s.last().expect("spatial axes");
         par_planes(n * c, isz, |pl| {
             let xp = &xs[pl * isz..(pl + 1) * isz];
             // SAFETY: plane `pl` owns its part of `y` and `idx`.
@@ -102,21 +103,11 @@ pub fn max_pooling(x: &Array, w: &Window) -> Result<(Array, Array)> {
                     std::slice::from_raw_parts_mut(ip.get().add(pl * osz), osz),
                 )
             };
-            yo.fill(<T as ConvFloat>::NEG_INF);
-            io.fill(0);
-            for (kidx, segs) in table.iter().enumerate() {
-                for &(o, i, len) in segs {
-                    for t in 0..len {
-                        let v = xp[i + t * s];
-                        let cur = yo[o + t];
-                        // NaN wins and stays, as NumPy's max/argmax.
-                        if v > cur || (v.is_nan() && !cur.is_nan()) {
-                            yo[o + t] = v;
-                            io[o + t] = kidx as i32;
-                        }
-                    }
-                }
-            }
+            // Tap by tap over runs of outputs: the updates of one run are
+            // independent, so they pipeline, where a window at a time would
+            // chain every comparison on the previous one.
+            // SAFETY: plain slices; the CPU has the level the dispatch picked.
+            unsafe { max_pool_plane(xp, yo, io, &table, s) };
         });
     });
     Ok((cast_back(y, x.dtype())?, idx))
@@ -137,8 +128,18 @@ fn check_indexes(op: &'static str, a: &Array, indexes: &Array) -> Result<()> {
     Ok(())
 }
 
-fn index_vec(op: &'static str, indexes: &Array, ks: usize) -> Result<Vec<i32>> {
-    let v = indexes.astype(DType::I32)?.to_vec::<i32>()?;
+/// The indexes as `i32`, checked to lie in `0..ks`; borrowed when they
+/// already are a contiguous `int32` host array (always, from [`max_pooling`]).
+fn index_vec<'a>(
+    op: &'static str,
+    indexes: &'a Array,
+    ks: usize,
+) -> Result<std::borrow::Cow<'a, [i32]>> {
+    use std::borrow::Cow;
+    let v = match indexes.as_slice::<i32>() {
+        Some(v) => Cow::Borrowed(v),
+        _ => Cow::Owned(indexes.astype(DType::I32)?.to_vec::<i32>()?),
+    };
     if let Some(&bad) = v.iter().find(|&&k| k < 0 || k as usize >= ks) {
         return Err(Error::value(
             op,
@@ -168,24 +169,15 @@ pub fn max_pooling_scatter(
     let ga = prepared(OP, gy, dt)?;
     let mut gx = new_c(dt, &shape_of(n, c, in_size), true)?;
     let (isz, osz) = (geo.in_size(), geo.out_size());
-    let s = *geo.s.last().expect("spatial axes");
     by_float!(dt, T => {
         let gs = slice::<T>(&ga);
         let xp = SyncPtr(slice_mut::<T>(&mut gx).as_mut_ptr());
-        let table = segments(&geo);
+        let map = WindowMap::new(&geo);
         par_planes(n * c, isz, |pl| {
             let (gp, ip) = (&gs[pl * osz..(pl + 1) * osz], &iv[pl * osz..(pl + 1) * osz]);
             // SAFETY: plane `pl` owns its part of `gx`.
             let xo = unsafe { std::slice::from_raw_parts_mut(xp.get().add(pl * isz), isz) };
-            for (kidx, segs) in table.iter().enumerate() {
-                for &(o, i, len) in segs {
-                    for t in 0..len {
-                        if ip[o + t] as usize == kidx {
-                            xo[i + t * s] += gp[o + t];
-                        }
-                    }
-                }
-            }
+            map.for_each_chosen(ip, |o, i| xo[i] += gp[o]);
         });
     });
     cast_back(gx, gy.dtype())
@@ -217,27 +209,104 @@ pub fn max_pooling_gather(x: &Array, indexes: &Array, w: &Window) -> Result<Arra
     let xa = prepared(OP, x, dt)?;
     let mut y = new_c(dt, &yshape, true)?;
     let (isz, osz) = (geo.in_size(), geo.out_size());
-    let s = *geo.s.last().expect("spatial axes");
     by_float!(dt, T => {
         let xs = slice::<T>(&xa);
         let yp = SyncPtr(slice_mut::<T>(&mut y).as_mut_ptr());
-        let table = segments(&geo);
+        let map = WindowMap::new(&geo);
         par_planes(n * c, isz, |pl| {
             let (xp, ip) = (&xs[pl * isz..(pl + 1) * isz], &iv[pl * osz..(pl + 1) * osz]);
             // SAFETY: plane `pl` owns its part of `y`.
             let yo = unsafe { std::slice::from_raw_parts_mut(yp.get().add(pl * osz), osz) };
-            for (kidx, segs) in table.iter().enumerate() {
-                for &(o, i, len) in segs {
-                    for t in 0..len {
-                        if ip[o + t] as usize == kidx {
-                            yo[o + t] = xp[i + t * s];
-                        }
-                    }
-                }
-            }
+            map.for_each_chosen(ip, |o, i| yo[o] = xp[i]);
         });
     });
     cast_back(y, x.dtype())
+}
+
+/// Marks a tap that falls in the padding (or past the input's end).
+const OUTSIDE: usize = usize::MAX;
+
+/// Where each window tap of a plane lands, output by output: what the
+/// gradient of max pooling needs to read each chosen index once and add its
+/// value at one place, without per-element index arithmetic. The last
+/// spatial axis and the others are tabulated apart, which keeps the tables
+/// tiny (for 2×2 pooling of 24×24: 24 + 48 entries).
+struct WindowMap {
+    /// Outputs along the last axis.
+    ow: usize,
+    /// Taps along the last axis.
+    kw: usize,
+    /// Taps over the other axes (row-major), 1 for 1-D pooling.
+    outer_taps: usize,
+    /// For output column `ox` and last-axis tap `kx`: the input column, or `OUTSIDE`.
+    cols: Vec<usize>,
+    /// For each output index over the other axes and each outer tap: the
+    /// input offset of the row it reads, or `OUTSIDE`.
+    rows: Vec<usize>,
+}
+
+impl WindowMap {
+    fn new(geo: &Geo) -> WindowMap {
+        let nd = geo.inp.len();
+        let last = nd - 1;
+        let coord = |a: usize, o: usize, k: usize| -> Option<usize> {
+            let c = (o * geo.s[a] + k * geo.d[a]) as isize - geo.p[a] as isize;
+            (c >= 0 && (c as usize) < geo.inp[a]).then_some(c as usize)
+        };
+        let (ow, kw) = (geo.out[last], geo.k[last]);
+        let mut cols = Vec::with_capacity(ow * kw);
+        for ox in 0..ow {
+            for kx in 0..kw {
+                cols.push(coord(last, ox, kx).unwrap_or(OUTSIDE));
+            }
+        }
+        let outer_out: usize = geo.out[..last].iter().product();
+        let outer_taps: usize = geo.k[..last].iter().product();
+        let mut rows = Vec::with_capacity(outer_out * outer_taps);
+        for oo in 0..outer_out {
+            for t in 0..outer_taps {
+                // Row-major decomposition of both indexes, last outer axis fastest.
+                let (mut orem, mut trem) = (oo, t);
+                let mut offset = 0usize;
+                let mut stride = geo.inp[last];
+                let mut inside = true;
+                for a in (0..last).rev() {
+                    let (o, k) = (orem % geo.out[a], trem % geo.k[a]);
+                    orem /= geo.out[a];
+                    trem /= geo.k[a];
+                    match coord(a, o, k) {
+                        Some(c) => offset += c * stride,
+                        None => inside = false,
+                    }
+                    stride *= geo.inp[a];
+                }
+                rows.push(if inside { offset } else { OUTSIDE });
+            }
+        }
+        WindowMap {
+            ow,
+            kw,
+            outer_taps,
+            cols,
+            rows,
+        }
+    }
+
+    /// Calls `f(o, i)` for every output position `o` whose chosen tap
+    /// `chosen[o]` (a window-local index) lies inside the input, at input offset `i`.
+    fn for_each_chosen(&self, chosen: &[i32], mut f: impl FnMut(usize, usize)) {
+        let (ow, kw, nt) = (self.ow, self.kw, self.outer_taps);
+        for (oo, rows) in self.rows.chunks_exact(nt).enumerate() {
+            for ox in 0..ow {
+                let o = oo * ow + ox;
+                let k = chosen[o] as usize;
+                let (r, c) = (rows[k / kw], self.cols[ox * kw + k % kw]);
+                if r != OUTSIDE && c != OUTSIDE {
+                    f(o, r + c);
+                }
+            }
+        }
+    }
 }
 
 /// For each kernel tap, the runs `(o, i, len)` of output positions reading
@@ -379,4 +448,113 @@ pub fn average_pooling_grad(
         });
     });
     cast_back(gx, gy.dtype())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Max pooling window by window, the obvious way: the reference for the
+    /// tap-major forward and the output-major scatter/gather above.
+    fn naive_max(x: &[f32], inp: &[usize], w: &Window, out: &[usize]) -> (Vec<f32>, Vec<i32>) {
+        let nd = inp.len();
+        let osz: usize = out.iter().product();
+        let ks: usize = w.ksize.iter().product();
+        let mut y = vec![f32::NEG_INFINITY; osz];
+        let mut idx = vec![0i32; osz];
+        for o in 0..osz {
+            let (mut rem, mut oc) = (o, vec![0; nd]);
+            for a in (0..nd).rev() {
+                oc[a] = rem % out[a];
+                rem /= out[a];
+            }
+            for k in 0..ks {
+                let (mut rem, mut off, mut inside) = (k, 0usize, true);
+                let mut kc = vec![0; nd];
+                for a in (0..nd).rev() {
+                    kc[a] = rem % w.ksize[a];
+                    rem /= w.ksize[a];
+                }
+                for a in 0..nd {
+                    let c = (oc[a] * w.stride[a] + kc[a]) as isize - w.pad[a] as isize;
+                    inside &= c >= 0 && (c as usize) < inp[a];
+                    off = off * inp[a] + c.max(0) as usize;
+                }
+                if inside {
+                    let v = x[off];
+                    if v > y[o] || (v.is_nan() && !y[o].is_nan()) {
+                        y[o] = v;
+                        idx[o] = k as i32;
+                    }
+                }
+            }
+        }
+        (y, idx)
+    }
+
+    #[test]
+    fn max_pooling_matches_the_window_by_window_reference() {
+        let cases: [(&[usize], &[usize], &[usize], &[usize], bool); 6] = [
+            (&[7], &[3], &[2], &[1], true),
+            (&[6, 5], &[2, 2], &[2, 2], &[0, 0], true),
+            (&[6, 5], &[3, 2], &[1, 2], &[1, 0], false),
+            (&[5, 7], &[3, 3], &[2, 3], &[2, 1], true),
+            (&[4, 3, 5], &[2, 2, 3], &[2, 1, 2], &[1, 0, 1], true),
+            (&[9, 9], &[2, 2], &[2, 2], &[0, 0], false),
+        ];
+        for (inp, k, s, p, cover_all) in cases {
+            let mut w = Window::new(k, s, p);
+            w.cover_all = cover_all;
+            let size: usize = inp.iter().product();
+            // Few distinct values, so ties happen; a NaN in the first plane.
+            let mut xv: Vec<f32> = (0..2 * size).map(|i| ((i * 7919) % 5) as f32).collect();
+            xv[size / 2] = f32::NAN;
+            let mut shape = vec![2, 1];
+            shape.extend(inp);
+            let x = Array::from_vec(xv.clone(), &shape).unwrap();
+            let (y, idx) = max_pooling(&x, &w).unwrap();
+            let out = &y.shape()[2..];
+            let osz: usize = out.iter().product();
+            let (yv, iv) = (y.to_vec::<f32>().unwrap(), idx.to_vec::<i32>().unwrap());
+            for plane in 0..2 {
+                let (ry, ri) = naive_max(&xv[plane * size..(plane + 1) * size], inp, &w, out);
+                let got = &yv[plane * osz..(plane + 1) * osz];
+                let same = got
+                    .iter()
+                    .zip(&ry)
+                    .all(|(a, b)| a == b || (a.is_nan() && b.is_nan()));
+                assert!(same, "{inp:?} {k:?}: values {got:?} != {ry:?}");
+                assert_eq!(
+                    &iv[plane * osz..(plane + 1) * osz],
+                    &ri[..],
+                    "{inp:?} {k:?}: indexes"
+                );
+            }
+            // Scatter then gather of ones: each output reads back its own
+            // gradient where the chosen tap is inside, and overlapping
+            // windows that chose the same input sum.
+            let gy =
+                Array::from_vec((0..2 * osz).map(|i| i as f32 + 1.0).collect(), y.shape()).unwrap();
+            let gx = max_pooling_scatter(&gy, &idx, &w, inp).unwrap();
+            let back = max_pooling_gather(&gx, &idx, &w)
+                .unwrap()
+                .to_vec::<f32>()
+                .unwrap();
+            let gxv = gx.to_vec::<f32>().unwrap();
+            let total: f32 = gxv.iter().sum();
+            let inside: f32 = (0..2 * osz)
+                .filter(|&o| !yv[o].is_infinite())
+                .map(|o| o as f32 + 1.0)
+                .sum();
+            assert_eq!(
+                total, inside,
+                "{inp:?} {k:?}: scatter keeps every gradient inside the input"
+            );
+            for o in 0..2 * osz {
+                if !yv[o].is_infinite() {
+                    assert!(back[o] >= o as f32 + 1.0, "{inp:?} {k:?}: gather at {o}");
+                }
+            }
+        }
+    }
 }

@@ -5,7 +5,7 @@
 //! Everything here works on C-contiguous host buffers of one float type;
 //! `ops::conv` and `ops::pool` check shapes and pick the type.
 
-use gemm::Parallelism;
+use super::matmul::{gemm_threaded, Dims, Strided, StridedMut};
 
 /// Float element of the convolution kernels (`f32` or `f64`).
 pub(crate) trait ConvFloat:
@@ -203,14 +203,9 @@ pub(crate) fn col2im_one<T: ConvFloat>(col: &[T], channels: usize, g: &Geo, x: &
 }
 
 /// A matrix operand of [`gemm`]: base pointer and (row, column) strides in elements.
-#[derive(Clone, Copy)]
-pub(crate) struct Mat<T> {
-    pub ptr: *const T,
-    pub rs: isize,
-    pub cs: isize,
-}
+pub(crate) type Mat<T> = Strided<T>;
 
-/// `dst (m×n) = [dst +] lhs (m×k) @ rhs (k×n)`.
+/// `dst (m×n) = [dst +] lhs (m×k) @ rhs (k×n)` on `threads` threads.
 ///
 /// # Safety
 /// The pointers and strides must address valid, non-overlapping matrices.
@@ -224,7 +219,7 @@ pub(crate) unsafe fn gemm<T: ConvFloat>(
     accumulate: bool,
     lhs: Mat<T>,
     rhs: Mat<T>,
-    par: Parallelism,
+    threads: usize,
 ) {
     if m == 0 || n == 0 {
         return;
@@ -237,26 +232,18 @@ pub(crate) unsafe fn gemm<T: ConvFloat>(
         }
         return;
     }
-    gemm::gemm(
-        m,
-        n,
-        k,
-        dst,
-        1,
-        dst_rs,
-        accumulate,
-        lhs.ptr,
-        lhs.cs,
-        lhs.rs,
-        rhs.ptr,
-        rhs.cs,
-        rhs.rs,
+    gemm_threaded(
+        Dims { m, n, k },
+        StridedMut {
+            ptr: dst,
+            rs: dst_rs,
+            cs: 1,
+        },
+        accumulate.then_some(T::ONE),
+        lhs,
+        rhs,
         T::ONE,
-        T::ONE,
-        false,
-        false,
-        false,
-        par,
+        threads,
     );
 }
 
@@ -275,14 +262,12 @@ impl<T> SyncPtr<T> {
 
 /// How to spread `n` independent samples over the threads: the samples in
 /// parallel with single-threaded gemms, or one after another with threaded gemms.
-pub(crate) fn plan(n: usize) -> (bool, Parallelism) {
+pub(crate) fn plan(n: usize) -> (bool, usize) {
     let threads = rayon::current_num_threads();
     if threads > 1 && n >= threads {
-        (true, Parallelism::None)
-    } else if threads > 1 {
-        (false, Parallelism::Rayon(threads))
+        (true, 1)
     } else {
-        (false, Parallelism::None)
+        (false, threads)
     }
 }
 

@@ -144,3 +144,60 @@ multiversion! {
         acc
     }
 }
+
+/// The max-pooling forward of one plane, tap by tap over the runs
+/// `(o, i, len)` of `table[tap]`: `yo[o + t]`/`io[o + t]` take `xp[i + t * S]`
+/// when it is larger (`S` = 0: stride `s`). NaN wins and stays, as NumPy's
+/// max/argmax; ties keep the earlier tap (Chainer's first maximum).
+///
+/// `better` is one mask from two comparisons (`cur` not NaN and not
+/// `v <= cur`), with no `||` for the compiler to turn into a branch: which
+/// tap wins is unpredictable on real data, and a branch mispredicted half
+/// the time made 2×2 pooling twice as slow.
+#[inline(always)]
+fn max_pool_taps<T: super::conv::ConvFloat, const S: usize>(
+    xp: &[T],
+    yo: &mut [T],
+    io: &mut [i32],
+    table: &[Vec<(usize, usize, usize)>],
+    s: usize,
+) {
+    let s = if S == 0 { s } else { S };
+    yo.fill(T::NEG_INF);
+    io.fill(0);
+    for (kidx, runs) in table.iter().enumerate() {
+        let k = kidx as i32;
+        for &(o, i, len) in runs {
+            let xr = &xp[i..i + (len - 1) * s + 1];
+            let (yr, ir) = (&mut yo[o..o + len], &mut io[o..o + len]);
+            for t in 0..len {
+                // SAFETY: `t < len` = yr.len() = ir.len(), and `t * s` is at
+                // most `(len - 1) * s` < xr.len(). Unchecked so the loop has
+                // no panic edge and vectorizes.
+                unsafe {
+                    let v = *xr.get_unchecked(t * s);
+                    let cur = *yr.get_unchecked(t);
+                    #[allow(clippy::eq_op)] // `cur == cur` is the NaN test
+                    let better = !(v <= cur) & (cur == cur);
+                    let mask = -(better as i32);
+                    *yr.get_unchecked_mut(t) = if better { v } else { cur };
+                    let ix = ir.get_unchecked_mut(t);
+                    *ix = (k & mask) | (*ix & !mask);
+                }
+            }
+        }
+    }
+}
+
+multiversion! {
+    /// [`max_pool_taps`] for one plane, with the common strides 1 and 2 as
+    /// constants. A whole plane per call: per run (often a dozen outputs)
+    /// the dispatch would cost as much as the work.
+    pub(crate) unsafe fn max_pool_plane<T: super::conv::ConvFloat>(xp: &[T], yo: &mut [T], io: &mut [i32], table: &[Vec<(usize, usize, usize)>], s: usize) {
+        match s {
+            1 => max_pool_taps::<T, 1>(xp, yo, io, table, s),
+            2 => max_pool_taps::<T, 2>(xp, yo, io, table, s),
+            _ => max_pool_taps::<T, 0>(xp, yo, io, table, s),
+        }
+    }
+}
