@@ -494,7 +494,15 @@ mod tests {
 
     #[test]
     fn max_pooling_matches_the_window_by_window_reference() {
-        let cases: [(&[usize], &[usize], &[usize], &[usize], bool); 6] = [
+        // (input size, ksize, stride, pad, cover_all)
+        type Case = (
+            &'static [usize],
+            &'static [usize],
+            &'static [usize],
+            &'static [usize],
+            bool,
+        );
+        let cases: [Case; 6] = [
             (&[7], &[3], &[2], &[1], true),
             (&[6, 5], &[2, 2], &[2, 2], &[0, 0], true),
             (&[6, 5], &[3, 2], &[1, 2], &[1, 0], false),

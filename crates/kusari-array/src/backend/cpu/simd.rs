@@ -177,7 +177,9 @@ fn max_pool_taps<T: super::conv::ConvFloat, const S: usize>(
                 unsafe {
                     let v = *xr.get_unchecked(t * s);
                     let cur = *yr.get_unchecked(t);
-                    #[allow(clippy::eq_op)] // `cur == cur` is the NaN test
+                    // `cur == cur` is the NaN test and `!(v <= cur)` is true
+                    // for a NaN `v`: the NaN rules without a branch.
+                    #[allow(clippy::eq_op, clippy::neg_cmp_op_on_partial_ord)]
                     let better = !(v <= cur) & (cur == cur);
                     let mask = -(better as i32);
                     *yr.get_unchecked_mut(t) = if better { v } else { cur };

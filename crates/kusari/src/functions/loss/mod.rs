@@ -206,13 +206,19 @@ fn exp_f32(x: f32) -> f32 {
     // 1.5 * 2^23: adding and subtracting it rounds to an integer without a branch.
     const ROUND: f32 = 12_582_912.0;
     let x = x.clamp(-87.0, 88.0);
-    let n = (x * LOG2E + ROUND) - ROUND;
+    let t = x * LOG2E + ROUND;
+    let n = t - ROUND;
+    // `t` is `ROUND + n` exactly (its ulp is 1), so the difference of the bit
+    // patterns is `n` as an integer: no float-to-int cast, whose saturating
+    // semantics compile to scalar branches and stopped the loops using this
+    // from vectorizing (the LSTM cell ran 3x slower).
+    let ni = t.to_bits() as i32 - ROUND.to_bits() as i32;
     let r = x - n * LN2_HI - n * LN2_LO;
     let p = 1.0
         + r * (1.0
             + r * (0.5
                 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
-    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+    let scale = f32::from_bits(((ni + 127) as u32) << 23);
     p * scale
 }
 
@@ -232,3 +238,30 @@ macro_rules! with_real {
     };
 }
 pub(crate) use with_real;
+
+#[cfg(test)]
+mod tests {
+    use super::exp_f32;
+
+    /// Within 2 ulp of the correctly rounded value over the whole range it
+    /// does not clamp, and saturating (finite, positive) beyond it.
+    #[test]
+    fn exp_f32_is_accurate_and_saturates() {
+        let mut x = -87.0f32;
+        while x <= 88.0 {
+            let want = (x as f64).exp();
+            let got = exp_f32(x) as f64;
+            let ulp = f32::EPSILON as f64 * want;
+            assert!(
+                (got - want).abs() <= 2.0 * ulp,
+                "exp({x}) = {got}, want {want}"
+            );
+            x += 0.0137;
+        }
+        for x in [-1e30f32, -200.0, 200.0, 1e30] {
+            let e = exp_f32(x);
+            assert!(e.is_finite() && e > 0.0, "exp({x}) = {e}");
+        }
+        assert_eq!(exp_f32(0.0), 1.0);
+    }
+}
