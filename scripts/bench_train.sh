@@ -23,7 +23,8 @@ print()
 print("| model | framework | per second | kusari / it |")
 print("|---|---|---:|---:|")
 for d in rows:
-    base = ks.get(d["model"].split(" ")[0])
+    # "lstm (fused)" against kusari's fused model, "lstm (cell)" against the stepped one.
+    base = ks.get(d["model"]) or ks.get(d["model"].split(" ")[0])
     ratio = f"{base['per_s'] / d['per_s']:.2f}x" if base and d["framework"] != "kusari" else ""
     print(f"| {d['model']} | {d['framework']} | {d['per_s']:.0f} {d['unit']} | {ratio} |")
 for d in lines:

@@ -1,12 +1,13 @@
-//! Thread-local configuration (Chainer's `chainer.config`): `train` and
-//! `enable_backprop`, changed for a scope by guards that restore the previous
-//! values when dropped.
+//! Thread-local configuration (Chainer's `chainer.config`): `train`,
+//! `enable_backprop` and `fused_rnn`, changed for a scope by guards that
+//! restore the previous values when dropped.
 
 use std::cell::Cell;
 
 thread_local! {
     static TRAIN: Cell<bool> = const { Cell::new(true) };
     static ENABLE_BACKPROP: Cell<bool> = const { Cell::new(true) };
+    static FUSED_RNN: Cell<bool> = const { Cell::new(true) };
 }
 
 /// Whether the code runs in training mode (dropout, batch statistics, ...). Default `true`.
@@ -19,17 +20,29 @@ pub fn enable_backprop() -> bool {
     ENABLE_BACKPROP.with(|c| c.get())
 }
 
+/// Whether `n_step_lstm` runs a layer whose sequences all have the same
+/// length as one fused node (one matrix product for the input projection of
+/// every step, as cuDNN and PyTorch's `nn.LSTM`). Default `true`. Like
+/// Chainer's cuDNN path (`use_cudnn`), the fused node does not support
+/// double backprop: switch this off where second derivatives of an LSTM are
+/// needed, and the layer is stepped cell by cell.
+pub fn fused_rnn() -> bool {
+    FUSED_RNN.with(|c| c.get())
+}
+
 /// Restores the previous configuration when dropped.
 #[must_use = "the setting lasts only while the guard lives"]
 pub struct ConfigGuard {
     train: bool,
     enable_backprop: bool,
+    fused_rnn: bool,
 }
 
 impl Drop for ConfigGuard {
     fn drop(&mut self) {
         TRAIN.with(|c| c.set(self.train));
         ENABLE_BACKPROP.with(|c| c.set(self.enable_backprop));
+        FUSED_RNN.with(|c| c.set(self.fused_rnn));
     }
 }
 
@@ -40,12 +53,15 @@ pub enum Setting {
     Train,
     /// `chainer.config.enable_backprop`.
     EnableBackprop,
+    /// See [`fused_rnn`] (Chainer's `use_cudnn` for its RNNs).
+    FusedRnn,
 }
 
 fn guard() -> ConfigGuard {
     ConfigGuard {
         train: train(),
         enable_backprop: enable_backprop(),
+        fused_rnn: fused_rnn(),
     }
 }
 
@@ -64,6 +80,7 @@ pub fn using_config(setting: Setting, value: bool) -> ConfigGuard {
     match setting {
         Setting::Train => TRAIN.with(|c| c.set(value)),
         Setting::EnableBackprop => ENABLE_BACKPROP.with(|c| c.set(value)),
+        Setting::FusedRnn => FUSED_RNN.with(|c| c.set(value)),
     }
     g
 }

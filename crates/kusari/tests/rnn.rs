@@ -246,6 +246,94 @@ fn chunk(v: &[Variable], nw: usize) -> Vec<Vec<Variable>> {
     v.chunks(nw).map(|c| c.to_vec()).collect()
 }
 
+/// When no sequence ends early `n_step_lstm` runs each layer as one fused
+/// node (one product for the input projection of every step): its gradients
+/// pass the numerical check, its values and gradients equal the layer
+/// stepped cell by cell (`Setting::FusedRnn` off), which supports double
+/// backprop, and double backprop through the fused node is a clear error.
+/// (Its values against Chainer's: the `n_step_lstm_batch1` fixture.)
+#[test]
+fn n_step_lstm_fused_layer_matches_the_stepped_one() {
+    for dtype in DTYPES {
+        let mut rng = Generator::new(5);
+        let (n_in, n) = (3, 2);
+        let xs: Vec<Array> = (0..3)
+            .map(|_| normal(&mut rng, &[2, n_in], dtype))
+            .collect();
+        for bi in [false, true] {
+            let dirs = if bi { 2 } else { 1 };
+            let (mut ws, mut bs) = (Vec::new(), Vec::new());
+            for layer in 0..2 {
+                let in_size = if layer == 0 { n_in } else { n * dirs };
+                for _ in 0..dirs {
+                    let (w, b) = weights(&mut rng, dtype, 8, &[in_size], n);
+                    ws.extend(w);
+                    bs.extend(b);
+                }
+            }
+            let mut inputs = vec![
+                normal(&mut rng, &[2 * dirs, 2, n], dtype),
+                normal(&mut rng, &[2 * dirs, 2, n], dtype),
+            ];
+            inputs.extend(ws);
+            inputs.extend(bs);
+            inputs.extend(xs.iter().cloned());
+            let nw = 8 * 2 * dirs;
+            let f = move |v: &[Variable]| {
+                let (ws, rest) = v[2..].split_at(nw);
+                let (bs, xs) = rest.split_at(nw);
+                let run = if bi { F::n_step_bilstm } else { F::n_step_lstm };
+                let (h, c, ys) = run(2, 0.0, &v[0], &v[1], &chunk(ws, 8), &chunk(bs, 8), xs)?;
+                let mut out = vec![h, c];
+                out.extend(ys);
+                Ok(out)
+            };
+            let name = if bi {
+                "n_step_bilstm fused"
+            } else {
+                "n_step_lstm fused"
+            };
+            let vars: Vec<Variable> = inputs.iter().map(|a| Variable::new(a.clone())).collect();
+            let refs: Vec<&Variable> = vars.iter().collect();
+            let outputs_and_grads = |create_graph: bool| -> Result<Vec<Array>> {
+                let ys = f(&vars)?;
+                let mut r = Generator::new(9);
+                let gys: Vec<Variable> = ys
+                    .iter()
+                    .map(|y| Variable::constant(r.standard_normal(&y.shape(), dtype).unwrap()))
+                    .collect();
+                let y_refs: Vec<&Variable> = ys.iter().collect();
+                let g_refs: Vec<&Variable> = gys.iter().collect();
+                let gs = grad(&y_refs, &refs, Some(&g_refs), create_graph)?;
+                let mut all: Vec<Array> = ys.iter().map(|y| y.array()).collect();
+                all.extend(gs.into_iter().map(|g| g.unwrap().array()));
+                Ok(all)
+            };
+            let fused = outputs_and_grads(false).unwrap();
+            let stepped = {
+                let _g = using_config(Setting::FusedRnn, false);
+                outputs_and_grads(false).unwrap()
+            };
+            for (i, (a, b)) in fused.iter().zip(&stepped).enumerate() {
+                assert_close(
+                    &format!("{name} ({dtype}) output/gradient {i}"),
+                    a,
+                    b,
+                    1e-5,
+                    1e-5,
+                );
+            }
+            let e = outputs_and_grads(true).unwrap_err().to_string();
+            assert!(
+                e.contains("double backprop") && e.contains("FusedRnn"),
+                "{e}"
+            );
+            let _g = using_config(Setting::FusedRnn, false);
+            check(&format!("{name} off"), &f, &inputs);
+        }
+    }
+}
+
 #[test]
 fn n_step_gradients() {
     for dtype in DTYPES {

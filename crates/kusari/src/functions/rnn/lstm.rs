@@ -127,7 +127,7 @@ fn for_each_unit<T: Real>(
     }
 }
 
-fn forward_kernel<T: Real>(
+pub(super) fn forward_kernel<T: Real>(
     cp: &[T],
     x: &[T],
     (bc, b, u, r): (usize, usize, usize, usize),
@@ -150,7 +150,7 @@ fn forward_kernel<T: Real>(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn backward_kernel<T: Real>(
+pub(super) fn backward_kernel<T: Real>(
     cp: &[T],
     x: &[T],
     c: &[T],

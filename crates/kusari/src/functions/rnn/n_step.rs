@@ -5,6 +5,7 @@
 //! fused cell), so the networks can be differentiated twice.
 
 use super::lstm::lstm;
+use super::lstm_sequence::lstm_sequence;
 use crate::array::ops::random::Generator;
 use crate::array::{DType, Error, Result};
 use crate::config;
@@ -186,6 +187,18 @@ fn one_direction<'a>(
     mut h: Variable,
     mut c: Option<Variable>,
 ) -> Result<(Variable, Option<Variable>, Vec<Variable>)> {
+    let xs: Vec<&Variable> = xs.collect();
+    if let (Cell::Lstm { xw, hw, xb, hb }, Some(c0), true) = (cell, &c, config::fused_rnn()) {
+        let batch = h.shape()[0];
+        if xs.iter().all(|x| x.shape()[0] == batch) {
+            // No sequence ends early: the whole layer as one node.
+            let refs: Vec<&Variable> = xs.clone();
+            let x = concat(&refs, 0)?;
+            let (ys, h, c) = lstm_sequence(&x, &h, c0, xw, hw, &F::add(xb, hb)?)?;
+            let hs = split(&ys, 0, &vec![batch; xs.len()])?;
+            return Ok((h, Some(c), hs));
+        }
+    }
     let mut hs = Vec::new();
     for x in xs {
         let batch = x.shape()[0];
