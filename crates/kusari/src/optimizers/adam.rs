@@ -180,6 +180,18 @@ impl UpdateRule for AdamRule {
         let mut vhat = rest.first_mut().map(|x| &mut **x);
         let n = p.len();
         assert!(g.len() == n && m.len() == n && v.len() == n);
+        if vhat.is_none() && !self.adabound && a_is_one {
+            // Plain Adam (the default): the same arithmetic as the general
+            // loop below, without its per-element branches, so it
+            // vectorizes; it was a third of the MLP example's step.
+            for (((p, &gi), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                *m += b1 * (gi - *m);
+                *v += b2 * (gi * gi - *v);
+                let step = alpha_t / (v.sqrt() + eps);
+                *p += b * (step * *m);
+            }
+            return;
+        }
         for i in 0..n {
             let gi = g[i];
             m[i] += b1 * (gi - m[i]);

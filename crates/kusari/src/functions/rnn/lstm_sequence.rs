@@ -76,7 +76,7 @@ fn forward_typed<T: Real>(
             .iter_mut()
             .zip(lateral.as_slice::<T>().expect("contiguous"))
         {
-            *o = *o + v;
+            *o += v;
         }
         let (before, now) = cells.split_at_mut(t * b * n);
         let c_prev: &[T] = if t == 0 {
@@ -99,7 +99,7 @@ fn forward_typed<T: Real>(
     ))
 }
 
-#[allow(clippy::type_complexity)]
+#[allow(clippy::too_many_arguments)]
 fn backward_typed<T: Real>(
     x: &Array,
     h0: &Array,
@@ -123,7 +123,7 @@ fn backward_typed<T: Real>(
     for t in (0..t_len).rev() {
         let rows = t * b * n..(t + 1) * b * n;
         for (h, &y) in gh.iter_mut().zip(&gys[rows.clone()]) {
-            *h = *h + y;
+            *h += y;
         }
         let c_prev = if t == 0 {
             &c0v[..]
