@@ -32,6 +32,12 @@ pub mod memory;
 pub mod ops;
 mod storage;
 
+/// The run-time SIMD dispatch behind `multiversion!` (used by `kusari`'s kernels).
+#[doc(hidden)]
+pub mod __simd {
+    pub use crate::backend::cpu::simd::{level, Level};
+}
+
 pub use array::{Array, NestedLiteral};
 pub use device::Device;
 pub use dtype::{DType, Element, Kind, Scalar, ALL_DTYPES};

@@ -127,7 +127,7 @@ impl<T> StridedMut<T> {
 
 /// Below this many multiply-adds one thread does the whole product: waking
 /// another costs more than it saves.
-const MIN_SPLIT_FLOPS: usize = 1 << 22;
+const MIN_SPLIT_FLOPS: usize = 1 << 15;
 
 /// `dst = alpha * dst + lhs @ rhs` (`alpha = None`: `dst = lhs @ rhs`) on up
 /// to `threads` threads.

@@ -10,7 +10,8 @@
 //! 64-byte loads than through 16-byte ones.
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Level {
+#[doc(hidden)]
+pub enum Level {
     Baseline,
     #[cfg(target_arch = "x86_64")]
     Avx2,
@@ -20,7 +21,8 @@ pub(crate) enum Level {
 
 /// The widest vector extension this CPU has (detected once). `KUSARI_SIMD=baseline`
 /// forces the baseline loops, e.g. to compare.
-pub(crate) fn level() -> Level {
+#[doc(hidden)]
+pub fn level() -> Level {
     static LEVEL: std::sync::OnceLock<Level> = std::sync::OnceLock::new();
     *LEVEL.get_or_init(|| {
         if std::env::var("KUSARI_SIMD").is_ok_and(|v| v == "baseline") {
@@ -44,6 +46,10 @@ pub(crate) fn level() -> Level {
 }
 
 /// Defines `$name(args)` that runs `$body` compiled for the detected level.
+/// Exported (hidden) so the `kusari` crate's fused kernels (LSTM gates,
+/// softmax rows) get the same dispatch instead of a copy of it.
+#[macro_export]
+#[doc(hidden)]
 macro_rules! multiversion {
     (
         $(#[$m:meta])*
@@ -60,12 +66,12 @@ macro_rules! multiversion {
             #[cfg(target_arch = "x86_64")]
             #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
             unsafe fn avx512<$($g $(: $b)?),*>($($arg: $ty),*) $(-> $ret)? { imp($($arg),*) }
-            match level() {
+            match $crate::__simd::level() {
                 #[cfg(target_arch = "x86_64")]
-                Level::Avx512 => avx512($($arg),*),
+                $crate::__simd::Level::Avx512 => avx512($($arg),*),
                 #[cfg(target_arch = "x86_64")]
-                Level::Avx2 => avx2($($arg),*),
-                Level::Baseline => imp($($arg),*),
+                $crate::__simd::Level::Avx2 => avx2($($arg),*),
+                $crate::__simd::Level::Baseline => imp($($arg),*),
             }
         }
     };

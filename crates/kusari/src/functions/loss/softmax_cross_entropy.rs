@@ -230,48 +230,49 @@ fn forward_kernel<T: Real>(
 /// Below this many elements the rows run on one thread.
 const PARALLEL_ELEMENTS: usize = 1 << 15;
 
-/// The row's maximum and `sum(exp(row - max))`, writing the exponentials to
-/// `e` when given. Eight independent lanes for the maximum and the sum and
-/// the inlined `exp_fast`, so the loops vectorize: with libm's `exp` one
-/// per element, the softmax of a language model's output layer (700 × 1000)
-/// was a fifth of its training step.
-#[inline]
-fn exp_row<T: Real>(row: &[T], e: Option<&mut [T]>) -> (T, T) {
-    let mut lanes = [row[0]; 8];
-    let chunks = row.chunks_exact(8);
-    let rest = chunks.remainder();
-    for ch in chunks {
-        for (l, &v) in lanes.iter_mut().zip(ch) {
-            *l = l.max(v);
-        }
-    }
-    let mut m = lanes.iter().fold(row[0], |a, &b| a.max(b));
-    for &v in rest {
-        m = m.max(v);
-    }
-    let mut sums = [T::ZERO; 8];
-    let mut tail = T::ZERO;
-    match e {
-        Some(e) => {
-            for (k, (o, &v)) in e.iter_mut().zip(row).enumerate() {
-                let x = (v - m).exp_fast();
-                *o = x;
-                sums[k % 8] += x;
+kusari_array::multiversion! {
+    /// The row's maximum and `sum(exp(row - max))`, writing the exponentials to
+    /// `e` when given. Eight independent lanes for the maximum and the sum and
+    /// the inlined `exp_fast`, so the loops vectorize: with libm's `exp` one
+    /// per element, the softmax of a language model's output layer (700 × 1000)
+    /// was a fifth of its training step.
+    pub(crate) unsafe fn exp_row<T: Real>(row: &[T], e: Option<&mut [T]>) -> (T, T) {
+        let mut lanes = [row[0]; 8];
+        let chunks = row.chunks_exact(8);
+        let rest = chunks.remainder();
+        for ch in chunks {
+            for (l, &v) in lanes.iter_mut().zip(ch) {
+                *l = l.max(v);
             }
         }
-        None => {
-            let chunks = row.chunks_exact(8);
-            for &v in chunks.remainder() {
-                tail += (v - m).exp_fast();
+        let mut m = lanes.iter().fold(row[0], |a, &b| a.max(b));
+        for &v in rest {
+            m = m.max(v);
+        }
+        let mut sums = [T::ZERO; 8];
+        let mut tail = T::ZERO;
+        match e {
+            Some(e) => {
+                for (k, (o, &v)) in e.iter_mut().zip(row).enumerate() {
+                    let x = (v - m).exp_fast();
+                    *o = x;
+                    sums[k % 8] += x;
+                }
             }
-            for ch in chunks {
-                for (s, &v) in sums.iter_mut().zip(ch) {
-                    *s += (v - m).exp_fast();
+            None => {
+                let chunks = row.chunks_exact(8);
+                for &v in chunks.remainder() {
+                    tail += (v - m).exp_fast();
+                }
+                for ch in chunks {
+                    for (s, &v) in sums.iter_mut().zip(ch) {
+                        *s += (v - m).exp_fast();
+                    }
                 }
             }
         }
+        (m, sums.iter().fold(tail, |a, &b| a + b))
     }
-    (m, sums.iter().fold(tail, |a, &b| a + b))
 }
 
 /// [`forward_kernel`] for `r == 1` (one class axis, the usual case): rows
@@ -292,14 +293,16 @@ fn forward_rows<T: Real>(
         let row = &x[i * c..(i + 1) * c];
         let (m, s) = match prow {
             Some(p) => {
-                let (m, s) = exp_row(row, Some(&mut *p));
+                // SAFETY: plain slices; the dispatch picks a level this CPU has.
+                let (m, s) = unsafe { exp_row(row, Some(&mut *p)) };
                 let inv = T::ONE / s;
                 for v in p.iter_mut() {
                     *v = *v * inv;
                 }
                 (m, s)
             }
-            None => exp_row(row, None),
+            // SAFETY: as above.
+            None => unsafe { exp_row(row, None) },
         };
         let label = t[i];
         *o = if label == ignore {
@@ -369,7 +372,8 @@ fn backward_rows<T: Real>(
                 }
             }
             None => {
-                let (_, s) = exp_row(&x[i * c..(i + 1) * c], Some(&mut *out));
+                // SAFETY: plain slices; the dispatch picks a level this CPU has.
+                let (_, s) = unsafe { exp_row(&x[i * c..(i + 1) * c], Some(&mut *out)) };
                 let inv = T::ONE / s;
                 for o in out.iter_mut() {
                     *o = (*o * inv - base) * scale;

@@ -55,44 +55,48 @@ fn tanh<T: Real>(v: T) -> T {
     T::ONE - two / ((two * v).exp_fast() + T::ONE)
 }
 
-/// Activates every gate of `x` (rows of `4 U r`): `tanh` for gate 0 of each
-/// unit, sigmoid for the others, as `s sig(s v) - (s - 1)` with `s` 2 or 1,
-/// so one branch-free loop over contiguous data does all of them (and
-/// vectorizes; these exponentials are most of the cell's time).
-fn activate<T: Real>(x: &[T], r: usize, out: &mut [T]) {
-    let group = 4 * r;
-    let period = group * 32usize.div_ceil(group);
-    let scale: Vec<T> = (0..period)
-        .map(|i| {
-            if (i % group) / r == 0 {
-                T::from_f64(2.0)
-            } else {
-                T::ONE
+kusari_array::multiversion! {
+    /// Activates every gate of `x` (rows of `4 U r`): `tanh` for gate 0 of each
+    /// unit, sigmoid for the others, as `s sig(s v) - (s - 1)` with `s` 2 or 1,
+    /// so one branch-free loop over contiguous data does all of them (and
+    /// vectorizes; these exponentials are most of the cell's time).
+    pub(crate) unsafe fn activate<T: Real>(x: &[T], r: usize, out: &mut [T]) {
+        let group = 4 * r;
+        let period = group * 32usize.div_ceil(group);
+        let scale: Vec<T> = (0..period)
+            .map(|i| {
+                if (i % group) / r == 0 {
+                    T::from_f64(2.0)
+                } else {
+                    T::ONE
+                }
+            })
+            .collect();
+        let one = T::ONE;
+        let mut xs = x.chunks_exact(period);
+        let mut os = out.chunks_exact_mut(period);
+        for (xc, oc) in (&mut xs).zip(&mut os) {
+            for ((o, &v), &k) in oc.iter_mut().zip(xc).zip(&scale) {
+                *o = k * sig(k * v) - (k - one);
             }
-        })
-        .collect();
-    let one = T::ONE;
-    let mut xs = x.chunks_exact(period);
-    let mut os = out.chunks_exact_mut(period);
-    for (xc, oc) in (&mut xs).zip(&mut os) {
-        for ((o, &v), &k) in oc.iter_mut().zip(xc).zip(&scale) {
+        }
+        for ((o, &v), &k) in os
+            .into_remainder()
+            .iter_mut()
+            .zip(xs.remainder())
+            .zip(&scale)
+        {
             *o = k * sig(k * v) - (k - one);
         }
     }
-    for ((o, &v), &k) in os
-        .into_remainder()
-        .iter_mut()
-        .zip(xs.remainder())
-        .zip(&scale)
-    {
-        *o = k * sig(k * v) - (k - one);
-    }
 }
 
-/// `tanh` of every element (a separate contiguous pass, so it vectorizes).
-fn tanh_all<T: Real>(x: &[T], out: &mut [T]) {
-    for (o, &v) in out.iter_mut().zip(x) {
-        *o = tanh(v);
+kusari_array::multiversion! {
+    /// `tanh` of every element (a separate contiguous pass, so it vectorizes).
+    pub(crate) unsafe fn tanh_all<T: Real>(x: &[T], out: &mut [T]) {
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = tanh(v);
+        }
     }
 }
 
@@ -136,12 +140,14 @@ pub(super) fn forward_kernel<T: Real>(
 ) {
     let ur = u * r;
     let mut act = vec![T::ZERO; b * 4 * ur];
-    activate(&x[..b * 4 * ur], r, &mut act);
+    // SAFETY: plain slices; the dispatch picks a level this CPU has.
+    unsafe { activate(&x[..b * 4 * ur], r, &mut act) };
     let (cb, cpb) = (&mut c[..b * ur], &cp[..b * ur]);
     for_each_unit(&act, b, u, r, |[a, i, f, _], at| {
         cb[at] = a * i + f * cpb[at];
     });
-    tanh_all(&c[..b * ur], &mut h[..b * ur]);
+    // SAFETY: as above.
+    unsafe { tanh_all(&c[..b * ur], &mut h[..b * ur]) };
     let hb = &mut h[..b * ur];
     for_each_unit(&act, b, u, r, |[_, _, _, o], at| {
         hb[at] = o * hb[at];
@@ -163,9 +169,11 @@ pub(super) fn backward_kernel<T: Real>(
     let ur = u * r;
     let one = T::ONE;
     let mut act = vec![T::ZERO; b * 4 * ur];
-    activate(&x[..b * 4 * ur], r, &mut act);
+    // SAFETY: plain slices; the dispatch picks a level this CPU has.
+    unsafe { activate(&x[..b * 4 * ur], r, &mut act) };
     let mut tc = vec![T::ZERO; b * ur];
-    tanh_all(&c[..b * ur], &mut tc);
+    // SAFETY: as above.
+    unsafe { tanh_all(&c[..b * ur], &mut tc) };
     let (cpb, gcb, ghb, gcpb) = (
         &cp[..b * ur],
         &gc[..b * ur],
