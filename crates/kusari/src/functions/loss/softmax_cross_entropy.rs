@@ -180,10 +180,10 @@ fn forward_kernel<T: Real>(
     mut probs: Option<&mut [T]>,
     out: &mut [f64],
 ) {
-    let eps = f.eps;
     if r == 1 {
         return forward_rows(x, (n, c), t, f, probs, out);
     }
+    let eps = f.eps;
     for i in 0..n {
         let row = &x[i * c * r..(i + 1) * c * r];
         for j in 0..r {
@@ -403,12 +403,12 @@ fn backward_kernel<T: Real>(
     g: &[f64],
     gx: &mut [T],
 ) {
-    let coeff = f.coeff.get();
-    let base = T::from_f64(f.eps / c as f64);
-    let hit = T::from_f64(1.0 - f.eps);
     if r == 1 {
         return backward_rows(x, probs, (n, c), t, f, g, gx);
     }
+    let coeff = f.coeff.get();
+    let base = T::from_f64(f.eps / c as f64);
+    let hit = T::from_f64(1.0 - f.eps);
     for i in 0..n {
         let off = i * c * r;
         for j in 0..r {
