@@ -198,14 +198,17 @@ fn max_pool_taps<T: super::conv::ConvFloat, const S: usize>(
 }
 
 multiversion! {
-    /// [`max_pool_taps`] for one plane, with the common strides 1 and 2 as
-    /// constants. A whole plane per call: per run (often a dozen outputs)
-    /// the dispatch would cost as much as the work.
-    pub(crate) unsafe fn max_pool_plane<T: super::conv::ConvFloat>(xp: &[T], yo: &mut [T], io: &mut [i32], table: &[Vec<(usize, usize, usize)>], s: usize) {
-        match s {
-            1 => max_pool_taps::<T, 1>(xp, yo, io, table, s),
-            2 => max_pool_taps::<T, 2>(xp, yo, io, table, s),
-            _ => max_pool_taps::<T, 0>(xp, yo, io, table, s),
+    /// [`max_pool_taps`] for consecutive planes (`xp` of `isz` elements
+    /// each, `yo` and `io` of `osz`), with the common
+    /// strides 1 and 2 as constants. Many planes per call: per plane (often
+    /// a few dozen outputs) the dispatch would cost as much as the work.
+    pub(crate) unsafe fn max_pool_planes<T: super::conv::ConvFloat>(xp: &[T], yo: &mut [T], io: &mut [i32], table: &[Vec<(usize, usize, usize)>], s: usize, isz: usize, osz: usize) {
+        for ((x, y), i) in xp.chunks_exact(isz).zip(yo.chunks_exact_mut(osz)).zip(io.chunks_exact_mut(osz)) {
+            match s {
+                1 => max_pool_taps::<T, 1>(x, y, i, table, s),
+                2 => max_pool_taps::<T, 2>(x, y, i, table, s),
+                _ => max_pool_taps::<T, 0>(x, y, i, table, s),
+            }
         }
     }
 }
