@@ -367,16 +367,7 @@ impl ReductionKernel {
         // with the result, so they are not visible there.
         let post_args = [KernelArg::Array(&acc)];
         let outs = self.post_k.launch(&post_args, &mut [], None, &bound)?;
-        let mut out_shape: Vec<usize> = Vec::new();
-        for (d, &s) in shape.iter().enumerate() {
-            if axes.contains(&d) {
-                if keepdims {
-                    out_shape.push(1);
-                }
-            } else {
-                out_shape.push(s);
-            }
-        }
+        let out_shape = reduced_shape(&shape, &axes, keepdims);
         outs.into_iter().map(|o| o.reshape_to(&out_shape)).collect()
     }
 
@@ -542,16 +533,7 @@ impl ReductionKernel {
             &out_refs,
             |il, ol, u32| self.cuda_spec(res.to_vec(), rtype, il, ol, u32),
         )?;
-        let mut out_shape: Vec<usize> = Vec::new();
-        for (d, &s) in shape.iter().enumerate() {
-            if axes.contains(&d) {
-                if keepdims {
-                    out_shape.push(1);
-                }
-            } else {
-                out_shape.push(s);
-            }
-        }
+        let out_shape = reduced_shape(&shape, &axes, keepdims);
         outs.into_iter().map(|o| o.reshape_to(&out_shape)).collect()
     }
 }
@@ -580,4 +562,18 @@ fn rename_source(e: Error, source: &'static str, prefix: usize) -> Error {
         },
         e => e,
     }
+}
+
+/// `shape` with the reduced `axes` dropped (or kept as 1 with `keepdims`):
+/// the result shape of both the CPU and the CUDA path.
+fn reduced_shape(shape: &[usize], axes: &[usize], keepdims: bool) -> Vec<usize> {
+    shape
+        .iter()
+        .enumerate()
+        .filter_map(|(d, &s)| match (axes.contains(&d), keepdims) {
+            (false, _) => Some(s),
+            (true, true) => Some(1),
+            (true, false) => None,
+        })
+        .collect()
 }

@@ -241,7 +241,7 @@ const OUTSIDE: usize = usize::MAX;
 /// gradient of max pooling needs to read each chosen index once and add its
 /// value at one place, without per-element index arithmetic. The last
 /// spatial axis and the others are tabulated apart, which keeps the tables
-/// tiny (for 2×2 pooling of 24×24: 24 + 48 entries).
+/// tiny (for 2×2 pooling of 24×24: 24 + 24 entries).
 struct WindowMap {
     /// Outputs along the last axis.
     ow: usize,

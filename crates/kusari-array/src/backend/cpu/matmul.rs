@@ -134,11 +134,11 @@ const MIN_SPLIT_FLOPS: usize = 1 << 15;
 ///
 /// The output is cut into one block of columns (or rows, when it is taller
 /// than wide) per thread and each block is a single-threaded `gemm` call.
-/// Measured on the 2-core development machine, this is 1.2–1.4× faster than
-/// `gemm`'s own `Parallelism::Rayon` on the skinny products of a training
-/// step (100×784 @ 784×1000: 1.34 → 1.00 ms; 100×1000 @ 1000×1000:
-/// 1.54 → 1.09 ms) and as fast on square ones, because each thread packs and
-/// streams only its own block of one operand.
+/// Measured on the 2-core development machine (`docs/BENCHMARKS.md`), this
+/// is up to twice as fast as `gemm`'s own `Parallelism::Rayon` on the skinny
+/// products of a training step (100×784 @ 784×1000: 1.34 → 0.71 ms;
+/// 100×1000 @ 1000×1000: 1.54 → 0.75 ms) and as fast on square ones, because
+/// each thread packs and streams only its own block of one operand.
 ///
 /// # Safety
 /// Every pointer and stride must address valid elements; `dst` must not

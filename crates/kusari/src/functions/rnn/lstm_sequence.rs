@@ -49,7 +49,7 @@ struct LstmSequence {
     saved: RefCell<Option<Saved>>,
 }
 
-/// `a` as a 2-D array of `rows` × `cols` from a slice.
+/// A `rows` × `cols` array holding a copy of `v`.
 fn array_of<T: Real>(v: &[T], rows: usize, cols: usize) -> Result<Array> {
     Array::from_vec(v.to_vec(), &[rows, cols])
 }
