@@ -99,4 +99,18 @@ cases["ctc_lengths"] = case(
     ctc, xc + [tc],
     input_length=np.array([5, 4], np.int32), label_length=np.array([2, 1], np.int32))
 
+# softmax_cross_entropy with soft targets (each row a distribution; Chainer's
+# gradient is softmax - t). Its own generator so earlier cases keep their inputs.
+r = rng(7)
+xs = f32(r, 5, 4)
+ts = r.uniform(0.0, 1.0, (5, 4)).astype(np.float32)
+ts /= ts.sum(axis=1, keepdims=True)
+cases["sce_soft_ce"] = case(F.softmax_cross_entropy, [xs, ts])
+cases["sce_soft_kl"] = case(F.softmax_cross_entropy, [xs, ts], soft_target_loss="kl-divergence")
+cases["sce_soft_no"] = case(F.softmax_cross_entropy, [xs, ts], reduce="no")
+xs3 = f32(r, 2, 3, 4)
+ts3 = r.uniform(0.0, 1.0, (2, 3, 4)).astype(np.float32)
+ts3 /= ts3.sum(axis=1, keepdims=True)
+cases["sce_soft_nd"] = case(F.softmax_cross_entropy, [xs3, ts3])
+
 write("loss", cases)

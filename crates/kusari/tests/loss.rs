@@ -13,7 +13,7 @@ mod common;
 use common::{array, arrays, assert_close, fixture, json_f64};
 use kusari::array::ops::random::Generator;
 use kusari::array::{s, Array, DType};
-use kusari::functions::{self as F, HingeNorm, Reduce, SoftmaxCrossEntropyOptions};
+use kusari::functions::{self as F, HingeNorm, Reduce, SoftTargetLoss, SoftmaxCrossEntropyOptions};
 use kusari::gradient_check::{check_backward, check_double_backward, CheckOptions};
 use kusari::{Result, Variable};
 use serde_json::Value;
@@ -37,6 +37,10 @@ fn run_case(name: &str, case: &Value, v: &[Variable]) -> Result<Variable> {
             class_weight: common::opt_array(&kw["class_weight"]),
             ignore_label: kw["ignore_label"].as_i64().unwrap_or(-1),
             reduce: reduce_of(case, Reduce::Mean),
+            soft_target_loss: match kw["soft_target_loss"].as_str() {
+                Some("kl-divergence") => SoftTargetLoss::KlDivergence,
+                _ => SoftTargetLoss::CrossEntropy,
+            },
             ..Default::default()
         };
         return F::softmax_cross_entropy_with(&v[0], &v[1], &opts);
@@ -108,7 +112,7 @@ fn run_case(name: &str, case: &Value, v: &[Variable]) -> Result<Variable> {
 fn matches_chainer() {
     let fx = fixture("loss");
     let cases = fx.as_object().unwrap();
-    assert!(cases.len() >= 39);
+    assert!(cases.len() >= 43);
     for (name, case) in cases {
         let inputs: Vec<Array> = arrays(&case["inputs"])
             .into_iter()
@@ -275,6 +279,42 @@ fn softmax_cross_entropy_gradients() {
 }
 
 #[test]
+fn softmax_cross_entropy_soft_target_gradients() {
+    for dtype in DTYPES {
+        let mut rng = Generator::new(3);
+        // Targets that do not sum to 1 too: the gradient is the true one.
+        let t = uniform(&mut rng, 0.0, 1.0, &[4, 5], dtype);
+        let t3 = uniform(&mut rng, 0.0, 1.0, &[2, 3, 4], dtype);
+        for (tag, x) in [
+            ("c", normal(&mut rng, &[4, 5], dtype)),
+            ("step", stepped(&mut rng, &[4, 5], dtype)),
+        ] {
+            for (loss, reduce) in [
+                (SoftTargetLoss::CrossEntropy, Reduce::Mean),
+                (SoftTargetLoss::KlDivergence, Reduce::No),
+            ] {
+                let o = SoftmaxCrossEntropyOptions {
+                    soft_target_loss: loss,
+                    reduce,
+                    ..Default::default()
+                };
+                let f = move |v: &[Variable]| {
+                    Ok(vec![F::softmax_cross_entropy_with(&v[0], &v[1], &o)?])
+                };
+                check(
+                    &format!("sce soft {tag} {loss:?}"),
+                    &f,
+                    &[x.clone(), t.clone()],
+                );
+            }
+        }
+        let x3 = normal(&mut rng, &[2, 3, 4], dtype);
+        let f = |v: &[Variable]| Ok(vec![F::softmax_cross_entropy(&v[0], &v[1])?]);
+        check("sce soft nd", &f, &[x3, t3]);
+    }
+}
+
+#[test]
 fn softmax_cross_entropy_smoothing_value() {
     // (1 - eps) * nll + eps * mean_k(-log p_k), checked against the formula.
     let x = Array::from_vec(vec![1.0f64, 2.0, 0.5], &[1, 3]).unwrap();
@@ -304,10 +344,22 @@ fn softmax_cross_entropy_errors() {
         .to_string();
     assert!(e.contains("x.shape[0] == t.shape[0]"), "{e}");
     let float_t = Variable::constant(Array::zeros(&[2], DType::F32).unwrap());
-    assert!(F::softmax_cross_entropy(&x, &float_t)
+    let e = F::softmax_cross_entropy(&x, &float_t)
         .unwrap_err()
-        .to_string()
-        .contains("t.dtype"));
+        .to_string();
+    assert!(
+        e.contains("soft (float) target") && e.contains("[2]"),
+        "{e}"
+    );
+    let soft = Variable::constant(Array::zeros(&[2, 3], DType::F32).unwrap());
+    let o = SoftmaxCrossEntropyOptions {
+        label_smoothing: 0.1,
+        ..Default::default()
+    };
+    let e = F::softmax_cross_entropy_with(&x, &soft, &o)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("label_smoothing") && e.contains("soft"), "{e}");
     let o = SoftmaxCrossEntropyOptions {
         reduce: Reduce::Sum,
         ..Default::default()

@@ -56,7 +56,7 @@ pub use loss::{
     absolute_error, bernoulli_nll, connectionist_temporal_classification, contrastive,
     gaussian_kl_divergence, gaussian_nll, hinge, huber_loss, mean_absolute_error,
     mean_squared_error, sigmoid_cross_entropy, softmax_cross_entropy, softmax_cross_entropy_with,
-    squared_error, triplet, HingeNorm, Reduce, SoftmaxCrossEntropyOptions,
+    squared_error, triplet, HingeNorm, Reduce, SoftTargetLoss, SoftmaxCrossEntropyOptions,
 };
 pub use math_elementwise::{
     absolute, arccos, arcsin, arctan, arctan2, bias, ceil, clip, cos, cosh, digamma, erf, expm1,

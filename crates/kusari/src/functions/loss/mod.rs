@@ -22,7 +22,7 @@ pub use sigmoid_cross_entropy::sigmoid_cross_entropy;
 pub use vae::{bernoulli_nll, gaussian_kl_divergence, gaussian_nll};
 
 pub use softmax_cross_entropy::{
-    softmax_cross_entropy, softmax_cross_entropy_with, SoftmaxCrossEntropyOptions,
+    softmax_cross_entropy, softmax_cross_entropy_with, SoftTargetLoss, SoftmaxCrossEntropyOptions,
 };
 
 use crate::array::{Array, DType, Error, Result};

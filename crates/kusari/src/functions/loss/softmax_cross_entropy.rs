@@ -29,6 +29,20 @@ pub struct SoftmaxCrossEntropyOptions {
     /// Label smoothing `eps` (not in Chainer): the target is `(1 - eps)` on the
     /// label plus `eps / n_classes` everywhere. 0 gives Chainer's loss.
     pub label_smoothing: f64,
+    /// The loss against a soft target (a float `t` of `x`'s shape).
+    pub soft_target_loss: SoftTargetLoss,
+}
+
+/// Chainer's `soft_target_loss`: what [`softmax_cross_entropy_with`]
+/// computes when `t` is a float array of `x`'s shape (a distribution over
+/// the classes per sample) instead of integer labels.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SoftTargetLoss {
+    /// `-sum(t * log_softmax(x), axis=1)` (`'cross-entropy'`, the default).
+    #[default]
+    CrossEntropy,
+    /// `sum(t * (log(t + 1e-7) - log_softmax(x)), axis=1)` (`'kl-divergence'`).
+    KlDivergence,
 }
 
 impl Default for SoftmaxCrossEntropyOptions {
@@ -40,6 +54,7 @@ impl Default for SoftmaxCrossEntropyOptions {
             ignore_label: -1,
             reduce: Reduce::Mean,
             label_smoothing: 0.0,
+            soft_target_loss: SoftTargetLoss::CrossEntropy,
         }
     }
 }
@@ -64,12 +79,32 @@ pub fn softmax_cross_entropy(x: &Variable, t: &Variable) -> Result<Variable> {
 /// `0..n_classes` that are not `ignore_label` are an error (Chainer checks
 /// them only in debug mode). Double backprop needs no flag: the backward
 /// builds a differentiable graph whenever one is being recorded.
+///
+/// A float `t` of `x`'s shape is a soft target, as in Chainer: the loss is
+/// [`SoftTargetLoss`] per sample and position, and `Reduce::Mean` divides by
+/// `x.size / x.shape[1]`. Where kusari differs on purpose: the gradient is
+/// the true one, `softmax(x) * sum(t, axis=1) - t`, which is Chainer's
+/// `softmax(x) - t` whenever each target sums to 1; `class_weight` and
+/// `label_smoothing` are an error with a soft target (Chainer ignores
+/// them), and `t` is differentiable too (Chainer gives it no gradient).
+///
+/// ```
+/// use kusari::{array::array, functions as F, Variable};
+/// let x = Variable::new(array![[-1.0f32, 0.0, 1.0, 2.0]]);
+/// let t = Variable::constant(array![[0.0f32, 0.0, 0.5, 0.5]]);
+/// let loss = F::softmax_cross_entropy_with(&x, &t, &Default::default())?;
+/// assert!((loss.item::<f32>()? - 0.9401897).abs() < 1e-6);
+/// # Ok::<(), kusari::Error>(())
+/// ```
 pub fn softmax_cross_entropy_with(
     x: &Variable,
     t: &Variable,
     opts: &SoftmaxCrossEntropyOptions,
 ) -> Result<Variable> {
     expect_reduce(OP, opts.reduce, &[Reduce::Mean, Reduce::No])?;
+    if t.dtype().is_float() {
+        return soft_target(x, t, opts);
+    }
     if !(0.0..1.0).contains(&opts.label_smoothing) {
         return Err(Error::Value {
             op: OP,
@@ -108,6 +143,48 @@ pub fn softmax_cross_entropy_with(
         },
         &[x, t],
     )
+}
+
+/// The soft-target loss, composed of differentiable functions: it is not a
+/// training hot path (distillation, mixup), so one fused kernel is not worth
+/// a second copy of the row loops.
+fn soft_target(x: &Variable, t: &Variable, opts: &SoftmaxCrossEntropyOptions) -> Result<Variable> {
+    super::super::expect_float(OP, "x", x.dtype())?;
+    let (xs, ts) = (x.shape(), t.shape());
+    if xs.len() < 2 || xs != ts {
+        return Err(Error::Shape {
+            op: OP,
+            message: format!(
+                "expected x.ndim >= 2 and x.shape == t.shape for a soft (float) target, got x.shape {xs:?} and t.shape {ts:?}"
+            ),
+        });
+    }
+    if opts.class_weight.is_some() || opts.label_smoothing != 0.0 {
+        return Err(Error::Value {
+            op: OP,
+            message: "class_weight and label_smoothing apply to integer labels, got them with a soft (float) target".into(),
+        });
+    }
+    let t = if t.dtype() == x.dtype() {
+        t.clone()
+    } else {
+        F::cast(t, x.dtype())?
+    };
+    let log_y = F::log_softmax(x, 1)?;
+    let per = match opts.soft_target_loss {
+        SoftTargetLoss::CrossEntropy => F::neg(&F::sum(&F::mul(&t, &log_y)?, Some(&[1]), false)?)?,
+        SoftTargetLoss::KlDivergence => {
+            let log_t = F::log(&F::add_constant(&t, 1e-7)?)?;
+            F::sum(&F::mul(&t, &F::sub(&log_t, &log_y)?)?, Some(&[1]), false)?
+        }
+    };
+    match opts.reduce {
+        Reduce::Mean => {
+            let count = (xs.iter().product::<usize>() / xs[1].max(1)).max(1);
+            F::mul_constant(&F::sum(&per, None, false)?, 1.0 / count as f64)
+        }
+        _ => Ok(per),
+    }
 }
 
 struct SoftmaxCrossEntropy {
