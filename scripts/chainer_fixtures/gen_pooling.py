@@ -48,4 +48,22 @@ _, idx = F.max_pooling_2d(x, 2, return_indices=True)
 cases["upsample2d"] = case(lambda v: F.upsampling_2d(v, idx, ksize=2, outsize=(5, 6)), [distinct(61, 2, 2, 3, 3)])
 cases["upsample2d"]["kwargs"]["indexes"] = {"dtype": "int32", "shape": list(idx.shape), "data": [int(v) for v in idx.ravel()]}
 
+# roi_pooling_2d: rois (batch, x_min, y_min, x_max, y_max) in x's dtype.
+# Corners at .5 after scaling (Python's round: half to even), a RoI reaching
+# past the image (clipped and empty bins), overlapping bins (3 bins over 8
+# pixels), ties (integer values: the first maximum wins).
+xr = distinct(70, 2, 3, 8, 10)
+rois = np.array([[0, 1, 1, 6, 5], [1, 0, 2, 9, 7], [0, 5, 3, 15, 13], [1, 3, 0, 3, 7]], np.float64)
+cases["roi2d"] = case(F.roi_pooling_2d, [xr, rois], outh=3, outw=2, spatial_scale=1.0)
+rois_half = rois.copy()
+rois_half[:, 1:] = rois[:, 1:] * 2 + 1  # v + 0.5 after scaling by 0.5
+cases["roi2d_scale"] = case(F.roi_pooling_2d, [xr, rois_half], outh=2, outw=3, spatial_scale=0.5)
+xt = np.floor(distinct(71, 1, 2, 6, 7) / 2).astype(np.float32)
+cases["roi2d_ties_f32"] = case(F.roi_pooling_2d, [xt, np.array([[0, 0, 0, 6, 5], [0, 1, 2, 4, 4]], np.float32)],
+                               outh=2, outw=2, spatial_scale=1.0)
+# A RoI with x_max < x_min: pooled as a 1-pixel-wide region (forward only;
+# Chainer's CPU backward drops that RoI's gradient, kusari's does not).
+cases["roi2d_malformed"] = case(F.roi_pooling_2d, [xr, np.array([[0, 6, 1, 2, 5]], np.float64)],
+                                outh=2, outw=2, spatial_scale=1.0)
+
 write("pooling", cases)

@@ -131,6 +131,87 @@ fn unpooling_and_upsampling_match_chainer() {
     });
 }
 
+/// `roi_pooling_2d` with the case's kwargs and its `rois` as a constant.
+fn roi_pooling(c: &support::Case) -> impl Fn(&[Variable]) -> kusari::Result<Vec<Variable>> {
+    let kw = &c.kwargs;
+    let (oh, ow) = (ints(kw, "outh", 1, 0)[0], ints(kw, "outw", 1, 0)[0]);
+    let scale = common::json_f64(&kw["spatial_scale"]);
+    let rois = c.inputs[1].clone().unwrap();
+    // In x's dtype (the gradient check evaluates in float64 too).
+    move |v: &[Variable]| {
+        let rois = Variable::constant(rois.astype(v[0].dtype())?);
+        Ok(vec![F::roi_pooling_2d(&v[0], &rois, oh, ow, scale)?])
+    }
+}
+
+#[test]
+fn roi_pooling_matches_chainer() {
+    let fx = common::fixture("pooling");
+    for name in ["roi2d", "roi2d_scale", "roi2d_ties_f32"] {
+        let c = case(&fx, name);
+        compare(name, &c, &roi_pooling(&c));
+    }
+    // Forward only: Chainer's CPU backward drops a malformed RoI's gradient.
+    let c = case(&fx, "roi2d_malformed");
+    let x = Variable::new(c.inputs[0].clone().unwrap());
+    let y = roi_pooling(&c)(&[x]).unwrap();
+    common::assert_close(
+        "roi2d_malformed",
+        &y[0].array(),
+        c.outputs[0].as_ref().unwrap(),
+        1e-12,
+        0.0,
+    );
+}
+
+#[test]
+fn roi_pooling_gradients() {
+    let fx = common::fixture("pooling");
+    for dt in DTYPES {
+        // Both RoI sets: clipped and empty bins, overlapping bins, a malformed RoI.
+        for name in ["roi2d", "roi2d_scale", "roi2d_malformed"] {
+            let c = case(&fx, name);
+            let x = distinct(5, &[2, 3, 8, 10], dt);
+            let mut c2 = case(&fx, name);
+            c2.inputs[1] = Some(c.inputs[1].clone().unwrap().astype(dt).unwrap());
+            check(
+                &format!("roi_pooling_2d {name}"),
+                &roi_pooling(&c2),
+                &[strided(&x)],
+            );
+        }
+    }
+}
+
+#[test]
+fn roi_pooling_errors() {
+    let x = Variable::new(Array::zeros(&[2, 3, 4, 4], DType::F32).unwrap());
+    let roi = |v: Vec<f32>, shape: &[usize]| Variable::constant(Array::from_vec(v, shape).unwrap());
+    let e = F::roi_pooling_2d(&x, &roi(vec![2.0, 0.0, 0.0, 1.0, 1.0], &[1, 5]), 2, 2, 1.0)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("roi_pooling_2d") && e.contains("0..2") && e.contains("RoI 0"),
+        "{e}"
+    );
+    let e = F::roi_pooling_2d(&x, &roi(vec![0.0; 4], &[1, 4]), 2, 2, 1.0)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("rois.shape[1] == 5") && e.contains("[1, 4]"),
+        "{e}"
+    );
+    let r64 = Variable::constant(Array::zeros(&[1, 5], DType::F64).unwrap());
+    let e = F::roi_pooling_2d(&x, &r64, 2, 2, 1.0)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("rois.dtype == x.dtype"), "{e}");
+    let e = F::roi_pooling_2d(&x, &roi(vec![0.0; 5], &[1, 5]), 0, 2, 1.0)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("outh > 0"), "{e}");
+}
+
 #[test]
 fn max_pooling_gradients() {
     for dt in DTYPES {

@@ -71,7 +71,7 @@ pub use noise::{
 };
 pub use pooling::{
     average_pooling_2d, average_pooling_nd, max_pooling_2d, max_pooling_2d_with_indices,
-    max_pooling_nd, unpooling_2d, upsampling_2d,
+    max_pooling_nd, roi_pooling_2d, unpooling_2d, upsampling_2d,
 };
 pub use rnn::{
     lstm, n_step_bigru, n_step_bilstm, n_step_birnn, n_step_gru, n_step_lstm, n_step_rnn,

@@ -1,8 +1,11 @@
 //! Pooling functions (Chainer's `chainer.functions.pooling`): max and
 //! average pooling over any number of spatial axes, unpooling and
-//! upsampling. Four nodes do all of it: max pooling, its scatter (gradient
+//! upsampling (and RoI pooling, in its own module). Four nodes do all of it: max pooling, its scatter (gradient
 //! and upsampling), its gather (second-order gradient), and average/sum
 //! pooling with its adjoint; each one's backward is another of them.
+
+mod roi_pooling_2d;
+pub use roi_pooling_2d::roi_pooling_2d;
 
 use super::connection::expand;
 use super::expect_float;
