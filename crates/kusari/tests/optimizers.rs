@@ -176,6 +176,7 @@ fn updates_run_in_place_and_large_parameters_match_small_ones() {
     let small = model(7, |i| i as f32 - 3.0);
     for make in [
         || -> Box<dyn Optimizer> { Box::new(Adam::amsbound()) },
+        || -> Box<dyn Optimizer> { Box::new(Adam::new()) },
         || -> Box<dyn Optimizer> { Box::new(MomentumSGD::new()) },
         || -> Box<dyn Optimizer> { Box::new(SMORMS3::new()) },
         || -> Box<dyn Optimizer> { Box::new(MSVAG::new()) },
