@@ -31,6 +31,7 @@ pub mod layout;
 pub mod memory;
 pub mod ops;
 mod storage;
+pub mod threads;
 
 /// The run-time SIMD dispatch behind `multiversion!` (used by `kusari`'s kernels).
 #[doc(hidden)]

@@ -24,6 +24,8 @@ fn chain(n: usize) -> kusari::Result<f64> {
 }
 
 fn main() -> kusari::Result<()> {
+    // As in bench_train: this thread is one of the pool's workers.
+    kusari::array::threads::init_thread_pool(None)?;
     let n: usize = std::env::args()
         .nth(1)
         .and_then(|s| s.parse().ok())

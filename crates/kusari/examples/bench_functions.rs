@@ -46,6 +46,8 @@ fn report(case: &str, ms: f64) {
 }
 
 fn main() -> Result<()> {
+    // As in bench_train: this thread is one of the pool's workers.
+    kusari::array::threads::init_thread_pool(None)?;
     let runs: usize = std::env::args()
         .nth(1)
         .and_then(|s| s.parse().ok())

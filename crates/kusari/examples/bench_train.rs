@@ -95,6 +95,9 @@ fn report(model: &str, unit: &str, per_s: f64) {
 }
 
 fn main() -> Result<()> {
+    // The training thread is one of the pool's workers, as in the examples
+    // (PyTorch's main thread works in its OpenMP regions too).
+    kusari::array::threads::init_thread_pool(None)?;
     let mut args = std::env::args().skip(1);
     let iters: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(20);
     let runs: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(5);

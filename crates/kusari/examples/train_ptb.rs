@@ -132,7 +132,9 @@ fn main() {
             std::process::exit(2);
         }
     };
-    if let Err(e) = run(&args) {
+    // This thread takes part in the CPU kernels' work (as in train_mnist).
+    let started = kusari::array::threads::init_thread_pool(None);
+    if let Err(e) = started.and_then(|()| run(&args)) {
         eprintln!("train_ptb: {e}");
         std::process::exit(1);
     }

@@ -83,7 +83,7 @@ fn run(name: &str, f: &Func, specs: &[In]) {
         );
     }
     // Backward runs in float16 and gives float16 gradients.
-    let gy = Array::ones(&got.shape(), DType::F16).unwrap();
+    let gy = Array::ones(got.shape(), DType::F16).unwrap();
     y16.set_grad(Some(gy));
     y16.backward()
         .unwrap_or_else(|e| panic!("{name} (float16): backward: {e}"));

@@ -81,7 +81,10 @@ pub fn main_with<P: Forward + Link + 'static>(ndim: usize, build: impl FnOnce(us
             std::process::exit(2);
         }
     };
-    if let Err(e) = run(&args, ndim, build) {
+    // This thread takes part in the CPU kernels' work: one thread wake-up
+    // per parallel operation instead of two.
+    let started = kusari::array::threads::init_thread_pool(None);
+    if let Err(e) = started.and_then(|()| run(&args, ndim, build)) {
         eprintln!("train_mnist: {e}");
         std::process::exit(1);
     }
