@@ -2,6 +2,7 @@
 //! forward, `softmax - target` in one pass backward.
 
 use super::prims;
+use super::softmax_cross_entropy_kernel as kernels;
 use super::{compute_dtype, contiguous, expect_reduce, labels, with_real, Real, Reduce};
 use crate::array::{Array, DType, Error, Result};
 use crate::config;
@@ -140,6 +141,7 @@ pub fn softmax_cross_entropy_with(
             eps: opts.label_smoothing,
             probs: RefCell::new(None),
             coeff: Cell::new(1.0),
+            lse: RefCell::new(None),
         },
         &[x, t],
     )
@@ -198,6 +200,8 @@ struct SoftmaxCrossEntropy {
     probs: RefCell<Option<Array>>,
     /// What the summed loss was multiplied by (1 for `Reduce::No`).
     coeff: Cell<f64>,
+    /// Off the CPU: the forward's per-position log-sum-exp, for backward.
+    lse: RefCell<Option<Array>>,
 }
 
 /// `(n, classes, rest)` of an `x` of shape `(n, classes, d...)`.
@@ -227,6 +231,93 @@ impl SoftmaxCrossEntropy {
         let mut s = shape.to_vec();
         s[1] = 1;
         Array::from_vec(v, &s)?.astype(dtype)
+    }
+
+    /// The loss coefficient of `reduce` and `normalize` for labels `t`.
+    fn coefficient(&self, t: &[i64], n: usize) -> f64 {
+        match self.reduce {
+            Reduce::Mean => {
+                let count = if self.normalize {
+                    t.iter().filter(|&&l| l != self.ignore_label).count()
+                } else {
+                    n
+                };
+                1.0 / count.max(1) as f64
+            }
+            _ => 1.0,
+        }
+    }
+
+    /// The forward off the CPU, through the user kernels
+    /// (`softmax_cross_entropy_kernel.rs`); keeps the log-sum-exp for backward.
+    fn forward_kernels(&self, x: &Array, t_arr: &Array, t: &[i64]) -> Result<Array> {
+        let (n, _, r) = dims(x.shape());
+        let cd = compute_dtype(x.dtype());
+        let dev = x.device();
+        let xc = contiguous(x, cd)?;
+        let t64 = t_arr.astype(DType::I64)?.reshape_to(&[n, r])?;
+        let w = match &self.class_weight {
+            Some(w) => Some(
+                Array::from_vec(w.clone(), &[w.len()])?
+                    .astype(cd)?
+                    .to_device(dev)?,
+            ),
+            None => None,
+        };
+        let (loss, lse) = kernels::forward(&xc, &t64, w.as_ref(), self.ignore_label, self.eps)?;
+        *self.lse.borrow_mut() = Some(lse);
+        let coeff = self.coefficient(t, n);
+        self.coeff.set(coeff);
+        let out = match self.reduce {
+            Reduce::Mean => loss.sum(None, false)?.mul(coeff)?,
+            _ => {
+                let mut s = vec![n];
+                s.extend_from_slice(&x.shape()[2..]);
+                loss.reshape_to(&s)?
+            }
+        };
+        out.astype(x.dtype())
+    }
+
+    /// The backward off the CPU (no graph recorded), as [`Self::forward_kernels`].
+    fn backward_kernels(&self, x: &Array, t_arr: &Array, t: &[i64], gy: &Array) -> Result<Array> {
+        let (n, _, r) = dims(x.shape());
+        let cd = compute_dtype(x.dtype());
+        let lse = self.lse.borrow().clone().ok_or_else(|| Error::Value {
+            op: OP,
+            message: "expected the forward's log-sum-exp for backward, found none (forward ran on another device?)".into(),
+        })?;
+        let coeff = self.coeff.get();
+        let per: Vec<f64> = t
+            .iter()
+            .map(|&l| {
+                if l == self.ignore_label {
+                    0.0
+                } else {
+                    coeff * self.weight(l)
+                }
+            })
+            .collect();
+        let per = Array::from_vec(per, &[n, r])?
+            .astype(cd)?
+            .to_device(x.device())?;
+        let g = gy.astype(cd)?;
+        let g = if g.ndim() == 0 {
+            g
+        } else {
+            g.reshape_to(&[n, r])?
+        };
+        let scale = per.mul(&g)?;
+        let t64 = t_arr.astype(DType::I64)?.reshape_to(&[n, r])?;
+        let gx = kernels::backward(
+            &contiguous(x, cd)?,
+            &lse,
+            &t64,
+            &scale,
+            self.ignore_label,
+            self.eps,
+        )?;
+        gx.astype(x.dtype())
     }
 
     /// The smoothed one-hot target, shape of `x`.
@@ -585,6 +676,9 @@ impl FunctionNode for SoftmaxCrossEntropy {
                 ),
             });
         }
+        if crate::functions::use_kernels(x.device()) {
+            return Ok(vec![self.forward_kernels(x, inputs[1], &t)?]);
+        }
         let cd = compute_dtype(x.dtype());
         let xc = contiguous(x, cd)?;
         let cache = self.cache_score && config::enable_backprop();
@@ -647,6 +741,10 @@ impl FunctionNode for SoftmaxCrossEntropy {
             let g = prims::expand_to(&gy[0], 1, &shape)?;
             let gx = F::mul(&prims::mul_const(&g, factor.broadcast_to(&shape)?)?, &diff)?;
             return Ok(vec![Some(gx), None]);
+        }
+        if crate::functions::use_kernels(x.device()) {
+            let gx = self.backward_kernels(&x.data(), &t_arr, &t, &gy[0].data())?;
+            return Ok(vec![Some(Variable::constant(gx)), None]);
         }
         let cd = compute_dtype(dtype);
         let g = gy[0].data().astype(DType::F64)?.to_vec::<f64>()?;

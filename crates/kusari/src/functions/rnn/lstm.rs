@@ -1,6 +1,6 @@
 //! `lstm`: the LSTM cell as one fused node forward and one fused pass backward.
 
-use crate::array::{Array, Error, Result};
+use crate::array::{Array, Device, Error, Result};
 use crate::config;
 use crate::function_node::{apply, BackwardContext, FunctionNode};
 use crate::functions as F;
@@ -231,6 +231,12 @@ impl FunctionNode for Lstm {
         let dtype = x.dtype();
         let cd = compute_dtype(dtype);
         let d = dims(c_prev.shape(), x.shape());
+        if crate::functions::use_kernels(c_prev.device()) || x.device() != Device::Cpu {
+            // Off the CPU: the cell's user kernels (lstm_kernel.rs), which
+            // also reject a c_prev and x on different devices.
+            let (c, h) = super::lstm_kernel::forward(c_prev, x, cd)?;
+            return Ok(vec![c.astype(dtype)?, h.astype(dtype)?]);
+        }
         let (cp, xc) = (contiguous(c_prev, cd)?, contiguous(x, cd)?);
         let mut c = Array::empty(c_prev.shape(), cd)?;
         let mut hs = c_prev.shape().to_vec();
@@ -279,6 +285,14 @@ impl FunctionNode for Lstm {
             gy[0].array(),
             gy[1].array(),
         ];
+        if crate::functions::use_kernels(arrays[0].device()) {
+            let [cp, xa, ca, gc, gh] = &arrays;
+            let (gcp, gx) = super::lstm_kernel::backward(cp, xa, ca, gc, gh, cd)?;
+            return Ok(vec![
+                Some(Variable::constant(gcp.astype(dtype)?)),
+                Some(Variable::constant(gx.astype(dtype)?)),
+            ]);
+        }
         let a: Vec<Array> = arrays
             .iter()
             .map(|a| contiguous(a, cd))

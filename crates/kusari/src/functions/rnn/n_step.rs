@@ -190,7 +190,10 @@ fn one_direction<'a>(
     let xs: Vec<&Variable> = xs.collect();
     if let (Cell::Lstm { xw, hw, xb, hb }, Some(c0), true) = (cell, &c, config::fused_rnn()) {
         let batch = h.shape()[0];
-        if xs.iter().all(|x| x.shape()[0] == batch) {
+        // The fused layer's loops are CPU code; elsewhere the stepped cells
+        // run the cell's kernels.
+        let on_cpu = h.device() == crate::array::Device::Cpu;
+        if on_cpu && xs.iter().all(|x| x.shape()[0] == batch) {
             // No sequence ends early: the whole layer as one node.
             let refs: Vec<&Variable> = xs.clone();
             let x = concat(&refs, 0)?;
