@@ -331,3 +331,32 @@ impl Extension for LogReport {
         Some(&self.log)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{json_to_log, log_to_json, LogEntry, LogValue};
+
+    /// A log read back (a resumed snapshot) keeps each entry's keys in the
+    /// order they were written, as Chainer's (Python dicts keep insertion
+    /// order): JSON objects used to come back sorted by key.
+    #[test]
+    fn a_log_read_back_keeps_its_key_order() {
+        let entry = |loss: f64, it: i64| {
+            LogEntry(vec![
+                ("main/loss".into(), LogValue::Float(loss)),
+                ("validation/main/accuracy".into(), LogValue::Float(0.5)),
+                ("epoch".into(), LogValue::Int(1)),
+                ("iteration".into(), LogValue::Int(it)),
+                ("elapsed_time".into(), LogValue::Float(1.25)),
+            ])
+        };
+        let log = vec![entry(0.75, 10), entry(f64::NAN, 20)];
+        let text = log_to_json(&log);
+        let back = json_to_log(&text).unwrap();
+        let keys = |e: &LogEntry| e.0.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+        for (a, b) in log.iter().zip(&back) {
+            assert_eq!(keys(a), keys(b));
+        }
+        assert_eq!(log_to_json(&back), text);
+    }
+}
