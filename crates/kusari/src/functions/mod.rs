@@ -10,6 +10,7 @@ mod array_ops;
 mod basic_math;
 mod connection;
 mod evaluation;
+mod kernels;
 mod lambda;
 pub mod loss;
 mod math;
@@ -78,25 +79,10 @@ pub use rnn::{
     RnnActivation,
 };
 
-use crate::array::{DType, Device, Error, Result};
-
-/// Whether a function with CPU loops and a user-kernel path (`lstm`,
-/// `softmax_cross_entropy`) takes the kernel path for arrays on `device`:
-/// off the CPU always; on the CPU only where this crate's tests ask for it
-/// ([`FORCE_KERNELS`]), to run that path against the CPU loops.
-pub(crate) fn use_kernels(device: Device) -> bool {
-    #[cfg(test)]
-    if FORCE_KERNELS.with(|f| f.get()) {
-        return true;
-    }
-    device != Device::Cpu
-}
-
+use crate::array::{DType, Error, Result};
+pub(crate) use kernels::use_kernels;
 #[cfg(test)]
-thread_local! {
-    /// Set by tests: [`use_kernels`] answers yes on the CPU too.
-    pub(crate) static FORCE_KERNELS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
+pub(crate) use kernels::FORCE_KERNELS;
 
 /// Chainer-style type check: both inputs must share a dtype.
 pub(crate) fn expect_same_dtype(op: &'static str, a: DType, b: DType) -> Result<()> {

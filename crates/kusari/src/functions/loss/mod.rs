@@ -11,7 +11,7 @@ pub(crate) mod prims;
 mod regression;
 mod sigmoid_cross_entropy;
 mod softmax_cross_entropy;
-mod softmax_cross_entropy_kernel;
+pub(crate) mod softmax_cross_entropy_kernel;
 mod vae;
 
 pub use ctc::connectionist_temporal_classification;

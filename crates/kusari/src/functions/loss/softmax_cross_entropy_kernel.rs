@@ -3,17 +3,18 @@
 //! position) forward giving the loss and the log-sum-exp, one pass per
 //! element backward. Plain C, so the CPU interpreter runs the same
 //! definitions in the tests (against the CPU loops) and
-//! `scripts/check-cuda-kernels` compiles them with NVRTC.
+//! `scripts/check-cuda-kernels` compiles them with NVRTC (`functions/kernels.rs`).
 //!
 //! `x` is contiguous `(n, c, r)`; position `i` of the forward is `(i / r, i % r)`.
 
 use crate::array::{Array, ElementwiseKernel, KernelArg, Result};
+use crate::functions::kernels::{cached, KernelDef};
 use std::sync::OnceLock;
 
 /// (name, in_params, out_params, operation) of the forward kernel: the
 /// per-position loss (0 where ignored) and log-sum-exp. `w` holds the class
 /// weights when `has_w`, else one unused element.
-pub(crate) const FORWARD: (&str, &str, &str, &str) = (
+pub(crate) const FORWARD: KernelDef = (
     "kusari_sce_fwd",
     "int64 t, raw T x, raw T w, int64 nc, int64 r, int64 ignore, float64 eps, int64 has_w",
     "T loss, T lse",
@@ -37,7 +38,7 @@ pub(crate) const FORWARD: (&str, &str, &str, &str) = (
 /// (name, in_params, out_params, operation) of the backward kernel, over
 /// every element of `x` (`(n, c, r)` with `lse`, `t` and `scale` broadcast
 /// along the class axis): `(softmax - target) * scale`, 0 where ignored.
-pub(crate) const BACKWARD: (&str, &str, &str, &str) = (
+pub(crate) const BACKWARD: KernelDef = (
     "kusari_sce_bwd",
     "T x, T lse, int64 t, T scale, int64 nc, int64 r, int64 ignore, float64 eps",
     "T gx",
@@ -49,17 +50,6 @@ pub(crate) const BACKWARD: (&str, &str, &str, &str) = (
          gx = (exp(x - lse) - target) * scale;
      }",
 );
-
-fn kernel(
-    cell: &'static OnceLock<ElementwiseKernel>,
-    def: (&str, &str, &str, &str),
-) -> &'static ElementwiseKernel {
-    cell.get_or_init(|| {
-        let (name, i, o, op) = def;
-        ElementwiseKernel::new(i, o, op, name)
-            .expect("the softmax_cross_entropy kernel definitions parse")
-    })
-}
 
 /// `(n, c, r)` of `x`'s shape.
 fn dims(shape: &[usize]) -> (usize, usize, usize) {
@@ -87,7 +77,7 @@ pub(crate) fn forward(
             &unused
         }
     };
-    let mut out = kernel(&K, FORWARD).call_multi(&[
+    let mut out = cached(&K, FORWARD).call_multi(&[
         KernelArg::from(t),
         KernelArg::from(x),
         KernelArg::from(w),
@@ -118,7 +108,7 @@ pub(crate) fn backward(
     // (n, 1, r): broadcast along the class axis of x viewed as (n, c, r).
     let per = |a: &Array| a.reshape_to(&[n, 1, r]);
     let x3 = x.reshape_to(&[n, c, r])?;
-    let gx = kernel(&K, BACKWARD).call(&[
+    let gx = cached(&K, BACKWARD).call(&[
         KernelArg::from(&x3),
         KernelArg::from(&per(lse)?),
         KernelArg::from(&per(t)?),
@@ -228,29 +218,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    /// Both kernels compile with NVRTC for sm_80 and sm_90 in float32 and
-    /// float64 (run by scripts/check-cuda-kernels; skipped without NVRTC).
-    #[test]
-    fn kernels_compile_with_nvrtc() {
-        use crate::array::cuda_check;
-        if !cuda_check::nvrtc_available() {
-            eprintln!("NVRTC not found: skipped; run scripts/check-cuda-kernels");
-            return;
-        }
-        let mut n = 0;
-        for (name, i, o, op) in [super::FORWARD, super::BACKWARD] {
-            let k = crate::array::ElementwiseKernel::new(i, o, op, name).unwrap();
-            for dtype in [DType::F32, DType::F64] {
-                let (kname, src) = cuda_check::elementwise_kernel_source(&k, dtype).unwrap();
-                for arch in [(8, 0), (9, 0)] {
-                    cuda_check::compile_source(&kname, &src, arch)
-                        .unwrap_or_else(|e| panic!("{name} {dtype} sm_{}{}: {e}", arch.0, arch.1));
-                    n += 1;
-                }
-            }
-        }
-        println!("{n} softmax_cross_entropy kernels compiled, 0 failed");
     }
 }

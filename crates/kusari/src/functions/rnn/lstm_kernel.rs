@@ -3,16 +3,17 @@
 //! for arrays on a CUDA device, where its CPU loops cannot run; the kernels
 //! are plain C, so the same definitions also run on the CPU through the
 //! kernel interpreter, which is how the tests check them against the CPU
-//! loops, and `scripts/check-cuda-kernels` compiles them with NVRTC.
+//! loops, and `scripts/check-cuda-kernels` compiles them with NVRTC (`functions/kernels.rs`).
 //!
 //! Positions run over `c[:B]` in C order (`i`); `x` is contiguous with the
 //! gates of unit `k` at `x[n, 4k + g, j]`, i.e. flat `((i / r) * 4 + g) * r + i % r`.
 
 use crate::array::{s, Array, DType, ElementwiseKernel, KernelArg, Result};
+use crate::functions::kernels::{cached, KernelDef};
 use std::sync::OnceLock;
 
 /// (name, in_params, out_params, operation) of the forward kernel.
-pub(crate) const FORWARD: (&str, &str, &str, &str) = (
+pub(crate) const FORWARD: KernelDef = (
     "kusari_lstm_fwd",
     "T c_prev, raw T x, int64 r",
     "T c, T h",
@@ -27,7 +28,7 @@ pub(crate) const FORWARD: (&str, &str, &str, &str) = (
 );
 
 /// (name, in_params, out_params, operation) of the backward kernel.
-pub(crate) const BACKWARD: (&str, &str, &str, &str) = (
+pub(crate) const BACKWARD: KernelDef = (
     "kusari_lstm_bwd",
     "T c_prev, T c, T gc, T gh, raw T x, int64 r",
     "T gc_prev, raw T gx",
@@ -47,16 +48,6 @@ pub(crate) const BACKWARD: (&str, &str, &str, &str) = (
      gc_prev = temp * fg;",
 );
 
-fn kernel(
-    cell: &'static OnceLock<ElementwiseKernel>,
-    def: (&str, &str, &str, &str),
-) -> &'static ElementwiseKernel {
-    cell.get_or_init(|| {
-        let (name, i, o, op) = def;
-        ElementwiseKernel::new(i, o, op, name).expect("the LSTM kernel definitions parse")
-    })
-}
-
 /// Trailing positions per unit (`r`) and the contiguous `x` in the compute dtype.
 fn prepare(x: &Array, dtype: DType) -> Result<(i64, Array)> {
     let r: usize = x.shape()[2..].iter().product();
@@ -72,7 +63,7 @@ pub(crate) fn forward(c_prev: &Array, x: &Array, dtype: DType) -> Result<(Array,
     let (r, xc) = prepare(x, dtype)?;
     let cp = c_prev.astype(dtype)?;
     let cp_b = cp.slice(&s![..b])?;
-    let mut out = kernel(&K, FORWARD).call_multi(&[
+    let mut out = cached(&K, FORWARD).call_multi(&[
         KernelArg::from(&cp_b),
         KernelArg::from(&xc),
         KernelArg::from(r),
@@ -108,7 +99,7 @@ pub(crate) fn backward(
     let (cp_b, c_b, gc_b) = (cp.slice(&s![..b])?, c.slice(&s![..b])?, gc.slice(&s![..b])?);
     let mut gcp_b = Array::empty_like(&cp_b)?;
     let mut gx = Array::empty_like(&xc)?;
-    kernel(&K, BACKWARD).call_out(
+    cached(&K, BACKWARD).call_out(
         &[
             KernelArg::from(&cp_b),
             KernelArg::from(&c_b),
@@ -229,29 +220,5 @@ mod tests {
                 );
             }
         }
-    }
-
-    /// Both kernels compile with NVRTC for sm_80 and sm_90 in float32 and
-    /// float64 (run by scripts/check-cuda-kernels; skipped without NVRTC).
-    #[test]
-    fn kernels_compile_with_nvrtc() {
-        use crate::array::cuda_check;
-        if !cuda_check::nvrtc_available() {
-            eprintln!("NVRTC not found: skipped; run scripts/check-cuda-kernels");
-            return;
-        }
-        let mut n = 0;
-        for (name, i, o, op) in [super::FORWARD, super::BACKWARD] {
-            let k = crate::array::ElementwiseKernel::new(i, o, op, name).unwrap();
-            for dtype in [DType::F32, DType::F64] {
-                let (kname, src) = cuda_check::elementwise_kernel_source(&k, dtype).unwrap();
-                for arch in [(8, 0), (9, 0)] {
-                    cuda_check::compile_source(&kname, &src, arch)
-                        .unwrap_or_else(|e| panic!("{name} {dtype} sm_{}{}: {e}", arch.0, arch.1));
-                    n += 1;
-                }
-            }
-        }
-        println!("{n} LSTM kernels compiled, 0 failed");
     }
 }

@@ -2,7 +2,7 @@
 //! cell and the multi-layer, variable-length `n_step_*` networks.
 
 mod lstm;
-mod lstm_kernel;
+pub(crate) mod lstm_kernel;
 mod lstm_sequence;
 mod n_step;
 
