@@ -287,19 +287,9 @@ impl SoftmaxCrossEntropy {
             op: OP,
             message: "expected the forward's log-sum-exp for backward, found none (forward ran on another device?)".into(),
         })?;
-        let coeff = self.coeff.get();
-        let per: Vec<f64> = t
-            .iter()
-            .map(|&l| {
-                if l == self.ignore_label {
-                    0.0
-                } else {
-                    coeff * self.weight(l)
-                }
-            })
-            .collect();
-        let per = Array::from_vec(per, &[n, r])?
-            .astype(cd)?
+        let per = self
+            .label_factor(t, x.shape(), cd)?
+            .reshape_to(&[n, r])?
             .to_device(x.device())?;
         let g = gy.astype(cd)?;
         let g = if g.ndim() == 0 {
@@ -694,20 +684,14 @@ impl FunctionNode for SoftmaxCrossEntropy {
             forward_kernel::<T>(xs, (n, c, r), &t, self, p, &mut per);
         });
         *self.probs.borrow_mut() = probs;
+        let coeff = self.coefficient(&t, n);
+        self.coeff.set(coeff);
         let out = match self.reduce {
             Reduce::Mean => {
-                let count = if self.normalize {
-                    t.iter().filter(|&&l| l != self.ignore_label).count()
-                } else {
-                    n
-                };
-                let coeff = 1.0 / count.max(1) as f64;
-                self.coeff.set(coeff);
                 let total: f64 = per.iter().sum();
                 Array::from_vec(vec![total * coeff], &[])?
             }
             _ => {
-                self.coeff.set(1.0);
                 let mut s = vec![n];
                 s.extend_from_slice(&x.shape()[2..]);
                 Array::from_vec(per, &s)?
