@@ -84,6 +84,21 @@ pub(crate) use kernels::use_kernels;
 #[cfg(test)]
 pub(crate) use kernels::FORCE_KERNELS;
 
+/// An error naming `op` unless `device` is the CPU: for code whose loops
+/// read host slices and have no device path yet, which would otherwise
+/// panic on a GPU array.
+pub(crate) fn expect_cpu(op: &'static str, what: &str, device: crate::array::Device) -> Result<()> {
+    if device == crate::array::Device::Cpu {
+        return Ok(());
+    }
+    Err(Error::Device {
+        op,
+        message: format!(
+            "runs on the CPU only so far (its CUDA path is not written yet), got {what} on {device}"
+        ),
+    })
+}
+
 /// Chainer-style type check: both inputs must share a dtype.
 pub(crate) fn expect_same_dtype(op: &'static str, a: DType, b: DType) -> Result<()> {
     if a != b {
@@ -104,4 +119,22 @@ pub(crate) fn expect_float(op: &'static str, name: &str, d: DType) -> Result<()>
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::array::Device;
+
+    /// CPU-only code says so for a GPU array (no panic), naming the operation and the device.
+    #[test]
+    fn cpu_only_code_rejects_other_devices() {
+        assert!(super::expect_cpu("lstm", "an array", Device::Cpu).is_ok());
+        let e = super::expect_cpu("batch_normalization", "an array", Device::Cuda(1))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("batch_normalization") && e.contains("CPU only") && e.contains("cuda:1"),
+            "{e}"
+        );
+    }
 }

@@ -480,6 +480,8 @@ fn run_step<T: Real + crate::array::Element, R: UpdateRule>(
     state: &mut [Array],
 ) -> Result<()> {
     rule.check::<T>(ctx)?;
+    // The update loops read host slices.
+    crate::functions::expect_cpu("Optimizer::update", "a parameter", param.device())?;
     let grad_c;
     let grad = if grad.dtype() != <T as Real>::DTYPE
         || !grad.is_c_contiguous()

@@ -121,7 +121,9 @@ pub(crate) fn compute_dtype(d: DType) -> DType {
 }
 
 /// `a` as a C-contiguous array of `dtype` (no copy when it already is one).
-pub(crate) fn contiguous(a: &Array, dtype: DType) -> Result<Array> {
+pub(crate) fn contiguous(op: &'static str, a: &Array, dtype: DType) -> Result<Array> {
+    // The callers' loops read host slices.
+    super::expect_cpu(op, "an array", a.device())?;
     if a.dtype() == dtype && a.is_c_contiguous() {
         Ok(a.clone())
     } else {

@@ -31,7 +31,10 @@ impl FunctionNode for MeanSquaredError {
     }
     fn forward(&self, x: &[&Array]) -> Result<Vec<Array>> {
         let cd = compute_dtype(x[0].dtype());
-        let (a, b) = (contiguous(x[0], cd)?, contiguous(x[1], cd)?);
+        let (a, b) = (
+            contiguous("mean_squared_error", x[0], cd)?,
+            contiguous("mean_squared_error", x[1], cd)?,
+        );
         let n = a.size();
         let total = with_real!(cd, T => {
             let (a, b) = (a.as_slice::<T>().expect("contiguous"), b.as_slice::<T>().expect("contiguous"));
@@ -58,7 +61,10 @@ impl FunctionNode for MeanSquaredError {
         } else {
             let dtype = x0.dtype();
             let cd = compute_dtype(dtype);
-            let (a, b) = (contiguous(&x0.data(), cd)?, contiguous(&x1.data(), cd)?);
+            let (a, b) = (
+                contiguous("mean_squared_error", &x0.data(), cd)?,
+                contiguous("mean_squared_error", &x1.data(), cd)?,
+            );
             let scale = 2.0 * gy[0].data().astype(DType::F64)?.item::<f64>()? / n;
             let mut g = Array::empty(a.shape(), cd)?;
             with_real!(cd, T => {

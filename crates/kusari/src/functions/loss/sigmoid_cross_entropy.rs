@@ -59,7 +59,7 @@ impl FunctionNode for SigmoidCrossEntropy {
     fn forward(&self, x: &[&Array]) -> Result<Vec<Array>> {
         let dtype = x[0].dtype();
         let cd = compute_dtype(dtype);
-        let xc = contiguous(x[0], cd)?;
+        let xc = contiguous(OP, x[0], cd)?;
         let t = labels(OP, x[1])?;
         let mut per = vec![0.0f64; t.len()];
         let mut valid = 0usize;
@@ -122,8 +122,8 @@ impl FunctionNode for SigmoidCrossEntropy {
             return Ok(vec![Some(F::mul(&g, &scaled)?), None]);
         }
         let cd = compute_dtype(dtype);
-        let xc = contiguous(&x.data(), cd)?;
-        let gc = contiguous(&gy[0].data().broadcast_to(&x.shape())?, DType::F64)?;
+        let xc = contiguous(OP, &x.data(), cd)?;
+        let gc = contiguous(OP, &gy[0].data().broadcast_to(&x.shape())?, DType::F64)?;
         let gs = gc.as_slice::<f64>().expect("contiguous");
         let mut gx = Array::empty(&x.shape(), cd)?;
         with_real!(cd, T => {

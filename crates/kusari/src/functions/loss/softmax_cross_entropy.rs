@@ -254,7 +254,7 @@ impl SoftmaxCrossEntropy {
         let (n, _, r) = dims(x.shape());
         let cd = compute_dtype(x.dtype());
         let dev = x.device();
-        let xc = contiguous(x, cd)?;
+        let xc = x.astype(cd)?.ascontiguousarray()?;
         let t64 = t_arr.astype(DType::I64)?.reshape_to(&[n, r])?;
         let w = match &self.class_weight {
             Some(w) => Some(
@@ -300,7 +300,7 @@ impl SoftmaxCrossEntropy {
         let scale = per.mul(&g)?;
         let t64 = t_arr.astype(DType::I64)?.reshape_to(&[n, r])?;
         let gx = kernels::backward(
-            &contiguous(x, cd)?,
+            &x.astype(cd)?.ascontiguousarray()?,
             &lse,
             &t64,
             &scale,
@@ -670,7 +670,7 @@ impl FunctionNode for SoftmaxCrossEntropy {
             return Ok(vec![self.forward_kernels(x, inputs[1], &t)?]);
         }
         let cd = compute_dtype(x.dtype());
-        let xc = contiguous(x, cd)?;
+        let xc = contiguous(OP, x, cd)?;
         let cache = self.cache_score && config::enable_backprop();
         let mut probs = if cache {
             Some(Array::empty(x.shape(), cd)?)
@@ -736,7 +736,7 @@ impl FunctionNode for SoftmaxCrossEntropy {
         let xc = if probs.is_some() {
             None
         } else {
-            Some(contiguous(&x.data(), cd)?)
+            Some(contiguous(OP, &x.data(), cd)?)
         };
         let mut gx = Array::empty(&shape, cd)?;
         with_real!(cd, T => {

@@ -110,6 +110,8 @@ impl Layout {
 
     /// `a` laid out C-contiguously as `(outer, channels, inner)`, in the compute dtype.
     fn blocked(&self, a: &Array, dtype: DType) -> Result<Array> {
+        // The statistics loops read host slices (see `slice_of`).
+        crate::functions::expect_cpu("batch_normalization", "an array", a.device())?;
         let a = match &self.perm {
             Some(p) => a.transpose(Some(p))?,
             None => a.clone(),

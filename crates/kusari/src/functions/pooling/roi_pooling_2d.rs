@@ -169,7 +169,7 @@ impl FunctionNode for RoiPooling2D {
         let (x, rois) = (inputs[0], inputs[1]);
         let rois = rois.astype(DType::F64)?.to_vec::<f64>()?;
         let cd = compute_dtype(x.dtype());
-        let xc = contiguous(x, cd)?;
+        let xc = contiguous(OP, x, cd)?;
         let positions = with_real!(cd, T => {
             self.positions::<T>(xc.as_slice::<T>().expect("contiguous"), x.shape(), &rois)?
         });

@@ -237,7 +237,7 @@ impl FunctionNode for Lstm {
             let (c, h) = super::lstm_kernel::forward(c_prev, x, cd)?;
             return Ok(vec![c.astype(dtype)?, h.astype(dtype)?]);
         }
-        let (cp, xc) = (contiguous(c_prev, cd)?, contiguous(x, cd)?);
+        let (cp, xc) = (contiguous(OP, c_prev, cd)?, contiguous(OP, x, cd)?);
         let mut c = Array::empty(c_prev.shape(), cd)?;
         let mut hs = c_prev.shape().to_vec();
         hs[0] = d.1;
@@ -295,7 +295,7 @@ impl FunctionNode for Lstm {
         }
         let a: Vec<Array> = arrays
             .iter()
-            .map(|a| contiguous(a, cd))
+            .map(|a| contiguous(OP, a, cd))
             .collect::<Result<_>>()?;
         let mut gcp = Array::empty(&cs, cd)?;
         let mut gx = Array::empty(&xs, cd)?;

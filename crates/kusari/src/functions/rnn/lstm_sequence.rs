@@ -14,6 +14,8 @@ use crate::functions::loss::{compute_dtype, contiguous, with_real, Real};
 use crate::Variable;
 use std::cell::RefCell;
 
+const OP: &str = "n_step_lstm";
+
 /// Runs the LSTM layer over `T` steps of `B` rows stacked time-major in `x`
 /// (`(T B, I)`), from `h0`, `c0` (`(B, N)`), with gate-interleaved weights
 /// `xw` (`(4N, I)`), `hw` (`(4N, N)`) and bias `b` (`(4N,)`, both biases
@@ -62,7 +64,7 @@ fn forward_typed<T: Real>(
         unreachable!("six inputs")
     };
     // One product for the input projection of every step, plus the bias.
-    let mut gates = contiguous(&x.matmul(&xw.t())?.add(bias)?, T::DTYPE)?;
+    let mut gates = contiguous(OP, &x.matmul(&xw.t())?.add(bias)?, T::DTYPE)?;
     let hw_t = hw.t();
     let mut ys = vec![T::ZERO; t_len * b * n];
     let mut cells = vec![T::ZERO; t_len * b * n];
@@ -71,7 +73,7 @@ fn forward_typed<T: Real>(
     let g = gates.as_slice_mut::<T>().expect("fresh contiguous");
     for t in 0..t_len {
         let gt = &mut g[t * b * 4 * n..(t + 1) * b * 4 * n];
-        let lateral = contiguous(&h.matmul(&hw_t)?, T::DTYPE)?;
+        let lateral = contiguous(OP, &h.matmul(&hw_t)?, T::DTYPE)?;
         for (o, &v) in gt
             .iter_mut()
             .zip(lateral.as_slice::<T>().expect("contiguous"))
@@ -113,11 +115,11 @@ fn backward_typed<T: Real>(
 ) -> Result<[Array; 6]> {
     let gates = saved.gates.as_slice::<T>().expect("saved contiguous");
     let cells = saved.cells.as_slice::<T>().expect("saved contiguous");
-    let gys = contiguous(g_out[0], T::DTYPE)?;
+    let gys = contiguous(OP, g_out[0], T::DTYPE)?;
     let gys = gys.as_slice::<T>().expect("contiguous");
-    let mut gh = contiguous(g_out[1], T::DTYPE)?.to_vec::<T>()?;
-    let mut gc = contiguous(g_out[2], T::DTYPE)?.to_vec::<T>()?;
-    let c0v = contiguous(c0, T::DTYPE)?.to_vec::<T>()?;
+    let mut gh = contiguous(OP, g_out[1], T::DTYPE)?.to_vec::<T>()?;
+    let mut gc = contiguous(OP, g_out[2], T::DTYPE)?.to_vec::<T>()?;
+    let c0v = contiguous(OP, c0, T::DTYPE)?.to_vec::<T>()?;
     let mut gg = vec![T::ZERO; t_len * b * 4 * n];
     let mut gcp = vec![T::ZERO; b * n];
     for t in (0..t_len).rev() {
@@ -143,11 +145,11 @@ fn backward_typed<T: Real>(
         );
         std::mem::swap(&mut gc, &mut gcp);
         let lateral = array_of(ggt, b, 4 * n)?.matmul(hw)?;
-        gh = contiguous(&lateral, T::DTYPE)?.to_vec::<T>()?;
+        gh = contiguous(OP, &lateral, T::DTYPE)?.to_vec::<T>()?;
     }
     let gg = Array::from_vec(gg, &[t_len * b, 4 * n])?;
     // h_{t-1} for every step: h0, then every output but the last step's.
-    let mut h_prev = contiguous(h0, T::DTYPE)?.to_vec::<T>()?;
+    let mut h_prev = contiguous(OP, h0, T::DTYPE)?.to_vec::<T>()?;
     h_prev.extend_from_slice(&ys.as_slice::<T>().expect("contiguous")[..(t_len - 1) * b * n]);
     let h_prev = Array::from_vec(h_prev, &[t_len * b, n])?;
     let ggt = gg.t();
@@ -171,7 +173,7 @@ impl FunctionNode for LstmSequence {
         let cd = compute_dtype(dtype);
         let a = inputs
             .iter()
-            .map(|a| contiguous(a, cd))
+            .map(|a| contiguous(OP, a, cd))
             .collect::<Result<Vec<_>>>()?;
         let (b, n) = (a[1].shape()[0], a[1].shape()[1]);
         let dims = (a[0].shape()[0] / b, b, n);
@@ -206,9 +208,9 @@ impl FunctionNode for LstmSequence {
         let cd = compute_dtype(dtype);
         let a = inputs
             .iter()
-            .map(|v| contiguous(&v.array(), cd))
+            .map(|v| contiguous(OP, &v.array(), cd))
             .collect::<Result<Vec<_>>>()?;
-        let ys = contiguous(&ctx.output(0).array(), cd)?;
+        let ys = contiguous(OP, &ctx.output(0).array(), cd)?;
         let (b, n) = (a[1].shape()[0], a[1].shape()[1]);
         let dims = (a[0].shape()[0] / b, b, n);
         let saved = self.saved.borrow();
