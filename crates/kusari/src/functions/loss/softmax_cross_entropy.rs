@@ -411,10 +411,22 @@ kusari_array::multiversion! {
         let mut tail = T::ZERO;
         match e {
             Some(e) => {
-                for (k, (o, &v)) in e.iter_mut().zip(row).enumerate() {
+                // Chunks of eight, as below: indexing the lanes by `k % 8`
+                // kept this loop (the cached-softmax path) scalar.
+                let e = &mut e[..row.len()];
+                let mut oc = e.chunks_exact_mut(8);
+                let mut rc = row.chunks_exact(8);
+                for (o8, r8) in (&mut oc).zip(&mut rc) {
+                    for ((o, s), &v) in o8.iter_mut().zip(sums.iter_mut()).zip(r8) {
+                        let x = (v - m).exp_fast();
+                        *o = x;
+                        *s += x;
+                    }
+                }
+                for (o, &v) in oc.into_remainder().iter_mut().zip(rc.remainder()) {
                     let x = (v - m).exp_fast();
                     *o = x;
-                    sums[k % 8] += x;
+                    tail += x;
                 }
             }
             None => {
