@@ -14,7 +14,7 @@ use crate::{Error, Result};
 /// thousands of short parallel operations per second, and the wake-ups were
 /// a tenth of an LSTM language model's training time. With the caller in
 /// the pool it takes part in the work and wakes one thread (the examples'
-/// training rates: LSTM +20%, MLP +9%, CNN +4%; `docs/BENCHMARKS.md`).
+/// training rates: LSTM +20%, MLP +9%, CNN +3%; `docs/BENCHMARKS.md`).
 ///
 /// Not needed for correctness, and nothing changes for other threads: they
 /// still hand their work to the pool. Errors if the pool already exists
