@@ -1,6 +1,6 @@
 //! `lstm`: the LSTM cell as one fused node forward and one fused pass backward.
 
-use crate::array::{Array, Device, Error, Result};
+use crate::array::{Array, Error, Result};
 use crate::config;
 use crate::function_node::{apply, BackwardContext, FunctionNode};
 use crate::functions as F;
@@ -231,7 +231,9 @@ impl FunctionNode for Lstm {
         let dtype = x.dtype();
         let cd = compute_dtype(dtype);
         let d = dims(c_prev.shape(), x.shape());
-        if crate::functions::use_kernels(c_prev.device()) || x.device() != Device::Cpu {
+        if crate::functions::use_kernels(c_prev.device())
+            || crate::functions::use_kernels(x.device())
+        {
             // Off the CPU: the cell's user kernels (lstm_kernel.rs), which
             // also reject a c_prev and x on different devices.
             let (c, h) = super::lstm_kernel::forward(c_prev, x, cd)?;
