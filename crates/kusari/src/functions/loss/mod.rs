@@ -120,14 +120,30 @@ pub(crate) fn compute_dtype(d: DType) -> DType {
     }
 }
 
-/// `a` as a C-contiguous array of `dtype` (no copy when it already is one).
+/// `a` as a C-contiguous host array of `dtype` (no copy when it already is one).
 pub(crate) fn contiguous(op: &'static str, a: &Array, dtype: DType) -> Result<Array> {
     // The callers' loops read host slices.
     super::expect_cpu(op, "an array", a.device())?;
+    contiguous_on_device(a, dtype)
+}
+
+/// `a` as a C-contiguous array of `dtype` on its own device (no copy when it
+/// already is one), for the kernel paths.
+pub(crate) fn contiguous_on_device(a: &Array, dtype: DType) -> Result<Array> {
     if a.dtype() == dtype && a.is_c_contiguous() {
         Ok(a.clone())
     } else {
-        a.astype(dtype)?.ascontiguousarray()
+        a.astype_order(dtype, crate::array::Order::C)
+    }
+}
+
+/// `a` in `dtype`, sharing its data when it already has that dtype
+/// (`astype` always copies, as NumPy's does).
+pub(crate) fn with_dtype(a: &Array, dtype: DType) -> Result<Array> {
+    if a.dtype() == dtype {
+        Ok(a.clone())
+    } else {
+        a.astype(dtype)
     }
 }
 

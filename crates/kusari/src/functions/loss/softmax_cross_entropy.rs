@@ -3,7 +3,10 @@
 
 use super::prims;
 use super::softmax_cross_entropy_kernel as kernels;
-use super::{compute_dtype, contiguous, expect_reduce, labels, with_real, Real, Reduce};
+use super::{
+    compute_dtype, contiguous, contiguous_on_device, expect_reduce, labels, with_dtype, with_real,
+    Real, Reduce,
+};
 use crate::array::{Array, DType, Error, Result};
 use crate::config;
 use crate::function_node::{apply1, BackwardContext, FunctionNode};
@@ -254,8 +257,8 @@ impl SoftmaxCrossEntropy {
         let (n, _, r) = dims(x.shape());
         let cd = compute_dtype(x.dtype());
         let dev = x.device();
-        let xc = x.astype(cd)?.ascontiguousarray()?;
-        let t64 = t_arr.astype(DType::I64)?.reshape_to(&[n, r])?;
+        let xc = contiguous_on_device(x, cd)?;
+        let t64 = with_dtype(t_arr, DType::I64)?.reshape_to(&[n, r])?;
         let w = match &self.class_weight {
             Some(w) => Some(
                 Array::from_vec(w.clone(), &[w.len()])?
@@ -276,7 +279,7 @@ impl SoftmaxCrossEntropy {
                 loss.reshape_to(&s)?
             }
         };
-        out.astype(x.dtype())
+        with_dtype(&out, x.dtype())
     }
 
     /// The backward off the CPU (no graph recorded), as [`Self::forward_kernels`].
@@ -291,23 +294,23 @@ impl SoftmaxCrossEntropy {
             .label_factor(t, x.shape(), cd)?
             .reshape_to(&[n, r])?
             .to_device(x.device())?;
-        let g = gy.astype(cd)?;
+        let g = with_dtype(gy, cd)?;
         let g = if g.ndim() == 0 {
             g
         } else {
             g.reshape_to(&[n, r])?
         };
         let scale = per.mul(&g)?;
-        let t64 = t_arr.astype(DType::I64)?.reshape_to(&[n, r])?;
+        let t64 = with_dtype(t_arr, DType::I64)?.reshape_to(&[n, r])?;
         let gx = kernels::backward(
-            &x.astype(cd)?.ascontiguousarray()?,
+            &contiguous_on_device(x, cd)?,
             &lse,
             &t64,
             &scale,
             self.ignore_label,
             self.eps,
         )?;
-        gx.astype(x.dtype())
+        with_dtype(&gx, x.dtype())
     }
 
     /// The smoothed one-hot target, shape of `x`.
@@ -709,7 +712,7 @@ impl FunctionNode for SoftmaxCrossEntropy {
                 Array::from_vec(per, &s)?
             }
         };
-        Ok(vec![out.astype(x.dtype())?])
+        Ok(vec![with_dtype(&out, x.dtype())?])
     }
 
     fn retain_inputs(&self) -> &[usize] {
@@ -757,6 +760,9 @@ impl FunctionNode for SoftmaxCrossEntropy {
             let out = gx.as_slice_mut::<T>().expect("fresh array");
             backward_kernel::<T>(xs, p, dims(&shape), &t, self, &g, out);
         });
-        Ok(vec![Some(Variable::constant(gx.astype(dtype)?)), None])
+        Ok(vec![
+            Some(Variable::constant(with_dtype(&gx, dtype)?)),
+            None,
+        ])
     }
 }

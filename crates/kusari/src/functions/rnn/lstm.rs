@@ -5,7 +5,7 @@ use crate::config;
 use crate::function_node::{apply, BackwardContext, FunctionNode};
 use crate::functions as F;
 use crate::functions::loss::prims::{concat, split};
-use crate::functions::loss::{compute_dtype, contiguous, with_real, Real};
+use crate::functions::loss::{compute_dtype, contiguous, with_dtype, with_real, Real};
 use crate::Variable;
 
 const OP: &str = "lstm";
@@ -237,7 +237,7 @@ impl FunctionNode for Lstm {
             // Off the CPU: the cell's user kernels (lstm_kernel.rs), which
             // also reject a c_prev and x on different devices.
             let (c, h) = super::lstm_kernel::forward(c_prev, x, cd)?;
-            return Ok(vec![c.astype(dtype)?, h.astype(dtype)?]);
+            return Ok(vec![with_dtype(&c, dtype)?, with_dtype(&h, dtype)?]);
         }
         let (cp, xc) = (contiguous(OP, c_prev, cd)?, contiguous(OP, x, cd)?);
         let mut c = Array::empty(c_prev.shape(), cd)?;
@@ -291,8 +291,8 @@ impl FunctionNode for Lstm {
             let [cp, xa, ca, gc, gh] = &arrays;
             let (gcp, gx) = super::lstm_kernel::backward(cp, xa, ca, gc, gh, cd)?;
             return Ok(vec![
-                Some(Variable::constant(gcp.astype(dtype)?)),
-                Some(Variable::constant(gx.astype(dtype)?)),
+                Some(Variable::constant(with_dtype(&gcp, dtype)?)),
+                Some(Variable::constant(with_dtype(&gx, dtype)?)),
             ]);
         }
         let a: Vec<Array> = arrays

@@ -10,6 +10,7 @@
 
 use crate::array::{s, Array, DType, ElementwiseKernel, KernelArg, Result};
 use crate::functions::kernels::{cached, KernelDef};
+use crate::functions::loss::{contiguous_on_device, with_dtype};
 use std::sync::OnceLock;
 
 /// (name, in_params, out_params, operation) of the forward kernel.
@@ -51,7 +52,7 @@ pub(crate) const BACKWARD: KernelDef = (
 /// Trailing positions per unit (`r`) and the contiguous `x` in the compute dtype.
 fn prepare(x: &Array, dtype: DType) -> Result<(i64, Array)> {
     let r: usize = x.shape()[2..].iter().product();
-    Ok((r as i64, x.astype(dtype)?.ascontiguousarray()?))
+    Ok((r as i64, contiguous_on_device(x, dtype)?))
 }
 
 /// `(c, h)` of `lstm` for `c_prev` `(B_c, U, ...)` and `x` `(B, 4U, ...)`
@@ -61,7 +62,7 @@ pub(crate) fn forward(c_prev: &Array, x: &Array, dtype: DType) -> Result<(Array,
     static K: OnceLock<ElementwiseKernel> = OnceLock::new();
     let b = x.shape()[0];
     let (r, xc) = prepare(x, dtype)?;
-    let cp = c_prev.astype(dtype)?;
+    let cp = with_dtype(c_prev, dtype)?;
     let cp_b = cp.slice(&s![..b])?;
     let mut out = cached(&K, FORWARD).call_multi(&[
         KernelArg::from(&cp_b),
@@ -91,10 +92,10 @@ pub(crate) fn backward(
     let b = x.shape()[0];
     let (r, xc) = prepare(x, dtype)?;
     let (cp, c, gc, gh) = (
-        c_prev.astype(dtype)?,
-        c.astype(dtype)?,
-        gc.astype(dtype)?,
-        gh.astype(dtype)?,
+        with_dtype(c_prev, dtype)?,
+        with_dtype(c, dtype)?,
+        with_dtype(gc, dtype)?,
+        with_dtype(gh, dtype)?,
     );
     let (cp_b, c_b, gc_b) = (cp.slice(&s![..b])?, c.slice(&s![..b])?, gc.slice(&s![..b])?);
     let mut gcp_b = Array::empty_like(&cp_b)?;
