@@ -1,5 +1,5 @@
 //! What the functions with a user-kernel path (`lstm`,
-//! `softmax_cross_entropy`) share: the definitions' form, each kernel built
+//! `softmax_cross_entropy`) and the optimizers' update rules share: the definitions' form, each kernel built
 //! once per process, the switch that sends arrays off the CPU (and, in
 //! tests, on it) down that path, and the NVRTC check of every definition.
 
@@ -43,8 +43,8 @@ thread_local! {
 mod tests {
     use crate::array::DType;
 
-    /// Every kernel of the function library compiles with NVRTC for sm_80
-    /// and sm_90 in float32 and float64 (run by scripts/check-cuda-kernels;
+    /// Every kernel of the function library and every optimizer rule's
+    /// kernel compiles with NVRTC for sm_80 and sm_90 in float32 and float64 (run by scripts/check-cuda-kernels;
     /// skipped without NVRTC).
     #[test]
     fn function_kernels_compile_with_nvrtc() {
@@ -56,7 +56,9 @@ mod tests {
             return;
         }
         let mut n = 0;
-        for (name, i, o, op) in [lstm::FORWARD, lstm::BACKWARD, sce::FORWARD, sce::BACKWARD] {
+        let functions = [lstm::FORWARD, lstm::BACKWARD, sce::FORWARD, sce::BACKWARD];
+        let rules = crate::optimizers::kernels::ALL;
+        for &(name, i, o, op) in functions.iter().chain(rules) {
             let k = crate::array::ElementwiseKernel::new(i, o, op, name).unwrap();
             for dtype in [DType::F32, DType::F64] {
                 let (kname, src) = cuda_check::elementwise_kernel_source(&k, dtype).unwrap();
@@ -67,6 +69,6 @@ mod tests {
                 }
             }
         }
-        println!("{n} function-library kernels compiled, 0 failed");
+        println!("{n} function-library and optimizer kernels compiled, 0 failed");
     }
 }

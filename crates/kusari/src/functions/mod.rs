@@ -10,7 +10,7 @@ mod array_ops;
 mod basic_math;
 mod connection;
 mod evaluation;
-mod kernels;
+pub(crate) mod kernels;
 mod lambda;
 pub mod loss;
 mod math;

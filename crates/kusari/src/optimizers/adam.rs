@@ -1,6 +1,9 @@
 //! Adam and its variants (AMSGrad, AdaBound, AMSBound, AdamW).
 
-use super::{as_bool, unknown_hyperparam, GradientMethod, Real, RuleContext, UpdateRule};
+use super::kernels::{self, rule_kernel};
+use super::{
+    as_bool, unknown_hyperparam, GradientMethod, Real, RuleContext, RuleKernel, UpdateRule,
+};
 use crate::array::{Error, Result};
 
 /// Adam's hyperparameters and rule (Chainer's `AdamRule`), with Chainer's
@@ -217,6 +220,33 @@ impl UpdateRule for AdamRule {
                 p[i] = a * p[i] + b * (step * m[i]);
             }
         }
+    }
+
+    fn kernel(&self, ctx: &RuleContext) -> Option<RuleKernel> {
+        let alpha_t = self.alpha_t(ctx.t.max(1)).expect("t >= 1");
+        let (lower, upper) = if self.adabound {
+            self.bounds(ctx.t, ctx.extra)
+        } else {
+            (0.0, 0.0)
+        };
+        rule_kernel(
+            if self.amsgrad {
+                kernels::AMSGRAD
+            } else {
+                kernels::ADAM
+            },
+            vec![
+                alpha_t,
+                1.0 - self.beta1,
+                1.0 - self.beta2,
+                self.eps,
+                self.adabound as u8 as f64,
+                lower,
+                upper,
+                1.0 - self.eta * self.weight_decay_rate,
+                -self.eta,
+            ],
+        )
     }
 
     fn hyperparam(&self, name: &str, t: u64) -> Option<f64> {

@@ -1,8 +1,9 @@
 //! Optimizers with per-element adaptive step sizes: AdaGrad, AdaDelta,
 //! RMSprop, RMSpropGraves, SMORMS3 and MSVAG.
 
+use super::kernels::{self, rule_kernel};
 use super::sgd::{by_name, simple_rule};
-use super::{as_bool, unknown_hyperparam, Real, RuleContext, UpdateRule};
+use super::{as_bool, unknown_hyperparam, Real, RuleContext, RuleKernel, UpdateRule};
 use crate::array::{Error, Result};
 
 simple_rule!(
@@ -26,6 +27,9 @@ impl UpdateRule for AdaGradRule {
             *h += g * g;
             *p -= lr * g / (h.sqrt() + eps);
         }
+    }
+    fn kernel(&self, _: &RuleContext) -> Option<RuleKernel> {
+        rule_kernel(kernels::ADA_GRAD, vec![self.lr, self.eps])
     }
     by_name!();
 }
@@ -59,6 +63,9 @@ impl UpdateRule for AdaDeltaRule {
             msdx[i] += one_minus * dx * dx;
             p[i] -= dx;
         }
+    }
+    fn kernel(&self, _: &RuleContext) -> Option<RuleKernel> {
+        rule_kernel(kernels::ADA_DELTA, vec![self.rho, 1.0 - self.rho, self.eps])
     }
     by_name!();
 }
@@ -122,6 +129,13 @@ impl UpdateRule for RMSpropRule {
             *p -= lr * g / denom;
         }
     }
+    fn kernel(&self, _: &RuleContext) -> Option<RuleKernel> {
+        let inside = self.eps_inside_sqrt as u8 as f64;
+        rule_kernel(
+            kernels::RMS_PROP,
+            vec![self.lr, self.alpha, 1.0 - self.alpha, self.eps, inside],
+        )
+    }
     fn hyperparam(&self, name: &str, _t: u64) -> Option<f64> {
         Some(match name {
             "lr" => self.lr,
@@ -183,6 +197,13 @@ impl UpdateRule for RMSpropGravesRule {
             p[i] += delta[i];
         }
     }
+    fn kernel(&self, _: &RuleContext) -> Option<RuleKernel> {
+        let (a, m) = (self.alpha, self.momentum);
+        rule_kernel(
+            kernels::RMS_PROP_GRAVES,
+            vec![self.lr, a, 1.0 - a, m, self.eps],
+        )
+    }
     by_name!();
 }
 
@@ -225,6 +246,9 @@ impl UpdateRule for SMORMS3Rule {
             mem[i] = one + mem[i] * (one - x);
         }
     }
+    fn kernel(&self, _: &RuleContext) -> Option<RuleKernel> {
+        rule_kernel(kernels::SMORMS3, vec![self.lr, self.eps])
+    }
     by_name!();
 }
 
@@ -243,6 +267,15 @@ simple_rule!(
     }
 );
 
+impl MSVAGRule {
+    /// The variance-adaptation constant of a step where `beta_power` is `bp`.
+    fn rho(&self, bp: f64) -> f64 {
+        let beta = self.beta;
+        ((1.0 - beta).powi(2) * (1.0 - bp * bp) / ((1.0 - bp).powi(2) * (1.0 - beta * beta)))
+            .min(0.9999)
+    }
+}
+
 impl UpdateRule for MSVAGRule {
     fn state_names(&self) -> &'static [&'static str] {
         &["m", "v"]
@@ -254,11 +287,8 @@ impl UpdateRule for MSVAGRule {
     }
     fn step<T: Real>(&self, ctx: &RuleContext, p: &mut [T], g: &[T], s: &mut [&mut [T]]) {
         let bp = ctx.extra;
-        let beta = self.beta;
-        let rho = ((1.0 - beta).powi(2) * (1.0 - bp * bp)
-            / ((1.0 - bp).powi(2) * (1.0 - beta * beta)))
-            .min(0.9999);
-        let one_minus = T::of(1.0 - beta);
+        let rho = self.rho(bp);
+        let one_minus = T::of(1.0 - self.beta);
         let fix = T::of(1.0 - bp);
         let (one_minus_rho, rho) = (T::of(1.0 - rho), T::of(rho));
         let (zero, one) = (T::of(0.0), T::of(1.0));
@@ -289,6 +319,21 @@ impl UpdateRule for MSVAGRule {
     }
     fn after_step(&self, ctx: &mut RuleContext) {
         ctx.extra *= self.beta;
+    }
+    fn kernel(&self, ctx: &RuleContext) -> Option<RuleKernel> {
+        let (bp, rho) = (ctx.extra, self.rho(ctx.extra));
+        rule_kernel(
+            kernels::MSVAG,
+            vec![
+                1.0 - self.beta,
+                1.0 - bp,
+                rho,
+                1.0 - rho,
+                self.eta,
+                self.lr,
+                self.weight_decay_rate,
+            ],
+        )
     }
     by_name!();
 }

@@ -9,7 +9,9 @@
 //!
 //! Defaults and formulas are Chainer 7.8.1's. Updates run in one pass over
 //! the parameter's own buffer (multi-threaded for large parameters); nothing
-//! is allocated per step once the state exists.
+//! is allocated per step once the state exists. Parameters off the CPU are
+//! updated by each rule's elementwise kernel ([`UpdateRule::kernel`], the
+//! same formula), and their state lives on their device.
 //!
 //! ```
 //! use kusari::{array::{Array, DType}, optimizers::{Adam, Optimizer}, Link, Parameter};
@@ -31,12 +33,14 @@
 
 mod adam;
 mod adaptive;
+pub(crate) mod kernels;
 mod sgd;
 
 pub use adam::AdamRule;
 pub use adaptive::{
     AdaDeltaRule, AdaGradRule, MSVAGRule, RMSpropGravesRule, RMSpropRule, SMORMS3Rule,
 };
+pub use kernels::RuleKernel;
 pub use sgd::{CorrectedMomentumSGDRule, MomentumSGDRule, NesterovAGRule, SGDRule};
 
 use crate::array::{Array, DType, Error, Order, Result};
@@ -249,6 +253,15 @@ pub trait UpdateRule: Clone + Send + Sync {
     /// Runs after every chunk of a step (MSVAG advances `beta_power` here).
     fn after_step(&self, _ctx: &mut RuleContext) {}
 
+    /// The same step as an elementwise kernel, for parameters off the CPU
+    /// (Chainer's `update_core_gpu`): it reads the gradient and then the
+    /// returned scalars, and updates the parameter and the state arrays in
+    /// place. `None` (the default): the rule runs on the CPU only, and a
+    /// step on another device is an error saying so.
+    fn kernel(&self, _ctx: &RuleContext) -> Option<RuleKernel> {
+        None
+    }
+
     /// A hyperparameter by name, or a value derived from them at optimizer
     /// step `t` (Adam's `alpha_t`); booleans as 0 or 1.
     fn hyperparam(&self, name: &str, t: u64) -> Option<f64>;
@@ -396,8 +409,12 @@ impl<R: UpdateRule> GradientMethod<R> {
         }
         if state.is_none() {
             let shape = var.shape();
+            let device = var.device();
             let init = (0..names.len())
-                .map(|i| Array::full(&shape, self.rule.state_init(i), dtype))
+                .map(|i| match self.rule.state_init(i) {
+                    0.0 => Array::zeros_on(&shape, dtype, device),
+                    v => Array::full(&shape, v, dtype)?.to_device(device),
+                })
                 .collect::<Result<Vec<_>>>()?;
             *state = Some(init);
         }
@@ -480,6 +497,9 @@ fn run_step<T: Real + crate::array::Element, R: UpdateRule>(
     state: &mut [Array],
 ) -> Result<()> {
     rule.check::<T>(ctx)?;
+    if crate::functions::kernels::use_kernels(param.device()) {
+        return run_kernel::<T, R>(rule, ctx, param, grad, state);
+    }
     // The update loops read host slices.
     crate::functions::expect_cpu("Optimizer::update", "a parameter", param.device())?;
     let grad_c;
@@ -540,6 +560,43 @@ fn run_step<T: Real + crate::array::Element, R: UpdateRule>(
         .into_par_iter()
         .for_each(|(p, g, mut s)| rule.step(ctx, p, g, &mut s));
     Ok(())
+}
+
+/// [`run_step`] through the rule's kernel: the path for parameters off the
+/// CPU, where the loops cannot read the buffers.
+fn run_kernel<T: Real + crate::array::Element, R: UpdateRule>(
+    rule: &R,
+    ctx: &RuleContext,
+    param: &mut Array,
+    grad: &Array,
+    state: &mut [Array],
+) -> Result<()> {
+    let Some(k) = rule.kernel(ctx) else {
+        return Err(Error::Device {
+            op: "Optimizer::update",
+            message: format!(
+                "this update rule has no kernel for parameters on {}; it runs on the cpu only",
+                param.device()
+            ),
+        });
+    };
+    if grad.shape() != param.shape() {
+        return Err(Error::Shape {
+            op: "Optimizer::update",
+            message: format!(
+                "gradient shape {:?} differs from the parameter's {:?}",
+                grad.shape(),
+                param.shape()
+            ),
+        });
+    }
+    let grad = crate::functions::loss::with_dtype(grad, <T as Real>::DTYPE)?;
+    let mut args: Vec<crate::array::KernelArg<'_>> = vec![(&grad).into()];
+    args.extend(k.scalars.iter().map(|&v| {
+        crate::array::KernelArg::Scalar(crate::array::Scalar::Float(v), <T as Real>::DTYPE)
+    }));
+    let mut outs: Vec<&mut Array> = std::iter::once(param).chain(state.iter_mut()).collect();
+    k.kernel.call_out(&args, &mut outs)
 }
 
 impl<R: UpdateRule> Optimizer for GradientMethod<R> {

@@ -1,6 +1,7 @@
 //! SGD and its momentum variants.
 
-use super::{unknown_hyperparam, Real, RuleContext, UpdateRule};
+use super::kernels::{self, rule_kernel};
+use super::{unknown_hyperparam, Real, RuleContext, RuleKernel, UpdateRule};
 use crate::array::Result;
 
 /// Defines a rule struct with `f64` hyperparameters, its `Default`
@@ -71,6 +72,9 @@ impl UpdateRule for SGDRule {
             *p -= lr * g;
         }
     }
+    fn kernel(&self, _: &RuleContext) -> Option<RuleKernel> {
+        rule_kernel(kernels::SGD, vec![self.lr])
+    }
     by_name!();
 }
 
@@ -97,6 +101,9 @@ impl UpdateRule for MomentumSGDRule {
             *p += *v;
         }
     }
+    fn kernel(&self, _: &RuleContext) -> Option<RuleKernel> {
+        rule_kernel(kernels::MOMENTUM_SGD, vec![self.lr, self.momentum])
+    }
     by_name!();
 }
 
@@ -122,6 +129,12 @@ impl UpdateRule for CorrectedMomentumSGDRule {
             *v -= g;
             *p += lr * *v;
         }
+    }
+    fn kernel(&self, _: &RuleContext) -> Option<RuleKernel> {
+        rule_kernel(
+            kernels::CORRECTED_MOMENTUM_SGD,
+            vec![self.lr, self.momentum],
+        )
     }
     by_name!();
 }
@@ -153,6 +166,10 @@ impl UpdateRule for NesterovAGRule {
             *p += mom2 * *v;
             *p -= lr1 * g;
         }
+    }
+    fn kernel(&self, _: &RuleContext) -> Option<RuleKernel> {
+        let (lr, m) = (self.lr, self.momentum);
+        rule_kernel(kernels::NESTEROV_AG, vec![lr, m, m * m, (1.0 + m) * lr])
     }
     by_name!();
 }
