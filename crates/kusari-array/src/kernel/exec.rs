@@ -314,7 +314,7 @@ trait FloatMath: Arith {
 }
 
 macro_rules! float_math {
-    ($t:ty, $erf:path) => {
+    ($t:ty, $erf:path, $erfc:path, $lgamma:path) => {
         impl FloatMath for $t {
             #[inline(always)]
             fn math1(f: MathFn, x: Self) -> Self {
@@ -343,6 +343,8 @@ macro_rules! float_math {
                     MathFn::Round => x.round(),
                     MathFn::Trunc => x.trunc(),
                     MathFn::Erf => $erf(x),
+                    MathFn::Erfc => $erfc(x),
+                    MathFn::Lgamma => $lgamma(x),
                     MathFn::Abs => x.abs(),
                     _ => unreachable!("binary or predicate function"),
                 }
@@ -372,8 +374,8 @@ macro_rules! float_math {
         }
     };
 }
-float_math!(f32, libm::erff);
-float_math!(f64, libm::erf);
+float_math!(f32, libm::erff, libm::erfcf, libm::lgammaf);
+float_math!(f64, libm::erf, libm::erfc, libm::lgamma);
 
 fn float_math<T: FloatMath>(f: MathFn, a: &[T], b: &[T], d: &mut Reg, n: usize) {
     match d {

@@ -231,7 +231,7 @@ pub(crate) struct Resolved {
 /// bitwise and ternary operators, `(float)x`, `float(x)` and
 /// `static_cast<T>(x)`, `if`/`else`, `for`, `while`, `break`, `continue`,
 /// CUDA's math functions (`exp`, `log`, `sqrt`, `rsqrt`, `tanh`, `pow`,
-/// `max`, `erf`, `isnan`, ... and the `f`-suffixed forms), raw-array indexing
+/// `max`, `erf`, `erfc`, `lgamma`, `isnan`, ... and the `f`-suffixed forms), raw-array indexing
 /// `x[j * n + k]`, `i` and `_ind.size()`. Anything else (pointers, `goto`,
 /// `switch`, atomics, `__syncthreads`, local arrays, `x++` inside an
 /// expression, chained `a = b = c`) is an error naming it. Integer `/` and `%`

@@ -3,6 +3,7 @@
 
 pub mod conv;
 pub mod index;
+mod kernel_path;
 pub mod linalg;
 pub mod manip;
 pub mod math;

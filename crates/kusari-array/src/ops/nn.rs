@@ -4,9 +4,93 @@
 //! Not NumPy functions; the autograd crate builds on them.
 //!
 //! float32 and float64 run natively; float16/bfloat16 compute in float32.
+//! Off the CPU the same formulas run as elementwise kernels ([`KERNELS`])
+//! and reductions (softmax's max and sum along the axis).
 
-use crate::{Array, DType, Element, Error, Order, Result};
+use super::kernel_path::{cached, use_kernels, KernelDef};
+use crate::{Array, DType, Element, ElementwiseKernel, Error, Order, Result};
 use rayon::prelude::*;
+use std::sync::OnceLock;
+
+/// The kernels of the path off the CPU, indexed by the `K_*` constants.
+pub(crate) const KERNELS: &[KernelDef] = &[
+    (
+        "kusari_relu_grad",
+        "T y, T gy",
+        "T gx",
+        "gx = y > 0 ? gy : (T)0;",
+    ),
+    (
+        "kusari_sigmoid_grad",
+        "T y, T gy",
+        "T gx",
+        "gx = gy * y * (1 - y);",
+    ),
+    (
+        "kusari_tanh_grad",
+        "T y, T gy",
+        "T gx",
+        "gx = gy * (1 - y * y);",
+    ),
+    // exp(x - max) with an all -inf slice shifted by 0, as the loops do.
+    (
+        "kusari_shifted_exp",
+        "T x, T m",
+        "T e",
+        "T s = (isinf(m) && m < 0) ? (T)0 : m; e = exp(x - s);",
+    ),
+    (
+        "kusari_softmax_scale",
+        "T e, T s",
+        "T y",
+        "y = e * (1 / s);",
+    ),
+    (
+        "kusari_log_softmax_out",
+        "T x, T m, T s",
+        "T y",
+        "T sh = (isinf(m) && m < 0) ? (T)0 : m; y = x - (sh + log(s));",
+    ),
+];
+const K_RELU_GRAD: usize = 0;
+const K_SIGMOID_GRAD: usize = 1;
+const K_TANH_GRAD: usize = 2;
+const K_SHIFTED_EXP: usize = 3;
+const K_SOFTMAX_SCALE: usize = 4;
+const K_LOG_SOFTMAX_OUT: usize = 5;
+
+/// Kernel `i` of [`KERNELS`].
+fn kernel(i: usize) -> &'static ElementwiseKernel {
+    static CELLS: [OnceLock<ElementwiseKernel>; 6] = [const { OnceLock::new() }; 6];
+    cached(&CELLS[i], KERNELS[i])
+}
+
+/// The inputs in the compute dtype of the kernel path (float16/bfloat16
+/// compute in float32, as the loops do); the result is cast back by the caller.
+fn in_compute(ins: &[&Array]) -> Result<Vec<Array>> {
+    let dtype = match ins[0].dtype() {
+        DType::F64 => DType::F64,
+        _ => DType::F32,
+    };
+    ins.iter()
+        .map(|a| {
+            if a.dtype() == dtype {
+                Ok((*a).clone())
+            } else {
+                a.astype(dtype)
+            }
+        })
+        .collect()
+}
+
+/// `out` in `like`'s dtype.
+fn cast_back(out: Array, like: &Array) -> Result<Array> {
+    if out.dtype() == like.dtype() {
+        Ok(out)
+    } else {
+        out.astype(like.dtype())
+    }
+}
 
 /// Elements per parallel task: below this, threads cost more than they save.
 const CHUNK: usize = 1 << 15;
@@ -76,6 +160,7 @@ fn expect_float(op: &'static str, a: &Array) -> Result<()> {
 
 fn expect_same(op: &'static str, a: &Array, b: &Array) -> Result<()> {
     expect_float(op, a)?;
+    Array::same_device(op, a, b)?;
     if a.dtype() != b.dtype() {
         return Err(Error::dtype(
             op,
@@ -118,15 +203,21 @@ fn prepare(arrays: &[&Array]) -> Result<(DType, Vec<Array>)> {
     Ok((dtype, v))
 }
 
-/// Runs `f(y, g) -> out` over two same-shape float arrays.
+/// Runs `f(y, g) -> out` over two same-shape float arrays (kernel `k` of
+/// [`KERNELS`] off the CPU).
 fn zip2(
     op: &'static str,
+    k: usize,
     a: &Array,
     b: &Array,
     f32f: impl Fn(f32, f32) -> f32 + Sync,
     f64f: impl Fn(f64, f64) -> f64 + Sync,
 ) -> Result<Array> {
     expect_same(op, a, b)?;
+    if use_kernels(a.device()) {
+        let v = in_compute(&[a, b])?;
+        return cast_back(kernel(k).call(&[&v[0], &v[1]])?, a);
+    }
     let (dtype, v) = prepare(&[a, b])?;
     let mut out = Array::empty(a.shape(), dtype)?;
     fn go<T: Real>(a: &Array, b: &Array, out: &mut Array, f: impl Fn(T, T) -> T + Sync) {
@@ -161,6 +252,7 @@ fn zip2(
 pub fn relu_grad(y: &Array, gy: &Array) -> Result<Array> {
     zip2(
         "relu_grad",
+        K_RELU_GRAD,
         y,
         gy,
         |y, g| if y > 0.0 { g } else { 0.0 },
@@ -172,6 +264,7 @@ pub fn relu_grad(y: &Array, gy: &Array) -> Result<Array> {
 pub fn sigmoid_grad(y: &Array, gy: &Array) -> Result<Array> {
     zip2(
         "sigmoid_grad",
+        K_SIGMOID_GRAD,
         y,
         gy,
         |y, g| g * y * (1.0 - y),
@@ -183,6 +276,7 @@ pub fn sigmoid_grad(y: &Array, gy: &Array) -> Result<Array> {
 pub fn tanh_grad(y: &Array, gy: &Array) -> Result<Array> {
     zip2(
         "tanh_grad",
+        K_TANH_GRAD,
         y,
         gy,
         |y, g| g * (1.0 - y * y),
@@ -279,6 +373,9 @@ fn axis_op(
         expect_same(op, ins[0], b)?;
     }
     let dims = split_axis(op, ins[0].shape(), axis)?;
+    if use_kernels(ins[0].device()) {
+        return cast_back(axis_op_on_device(op, &in_compute(ins)?, axis)?, ins[0]);
+    }
     let (dtype, v) = prepare(ins)?;
     let refs: Vec<&Array> = v.iter().collect();
     let mut out = Array::empty(ins[0].shape(), dtype)?;
@@ -291,6 +388,37 @@ fn axis_op(
         out = out.astype(ins[0].dtype())?;
     }
     Ok(out)
+}
+
+/// [`axis_op`] off the CPU: the loops' formulas as reductions along the
+/// axis and elementwise kernels, on inputs already in the compute dtype.
+fn axis_op_on_device(op: &'static str, v: &[Array], axis: isize) -> Result<Array> {
+    let ax = [axis];
+    let along = Some(&ax[..]);
+    match op {
+        "softmax" | "log_softmax" => {
+            let x = &v[0];
+            let m = x.max(along, true)?;
+            let e = kernel(K_SHIFTED_EXP).call(&[x, &m])?;
+            let s = e.sum(along, true)?;
+            if op == "softmax" {
+                kernel(K_SOFTMAX_SCALE).call(&[&e, &s])
+            } else {
+                kernel(K_LOG_SOFTMAX_OUT).call(&[x, &m, &s])
+            }
+        }
+        "softmax_grad" => {
+            let (y, gy) = (&v[0], &v[1]);
+            let t = y.mul(gy)?.sum(along, true)?;
+            y.mul(&gy.sub(&t)?)
+        }
+        "log_softmax_grad" => {
+            let (y, gy) = (&v[0], &v[1]);
+            let t = gy.sum(along, true)?;
+            gy.sub(&y.exp()?.mul(&t)?)
+        }
+        _ => unreachable!("axis_op is only called by the four softmax functions"),
+    }
 }
 
 fn softmax_block<T: Real>(o: &mut [T], x: &[&[T]], n: usize, inner: usize) {
@@ -431,6 +559,68 @@ mod tests {
             .map(|i| ((i * 7919) % 23) as f64 / 5.0 - 2.0)
             .collect();
         Array::from_vec(v, shape).unwrap()
+    }
+
+    /// Every function's kernel path (forced on the CPU: the kernels run in
+    /// the interpreter, the reductions in the CPU backend) against its
+    /// loops: float16/32/64, every axis, strided input, a slice of -inf, NaN
+    /// and large values. The sums along the axis add in another order, so
+    /// the tolerance is a few float32 ulps (float16: its own rounding).
+    #[test]
+    fn kernel_path_matches_the_loops() {
+        use super::super::kernel_path::forced;
+        let mut v: Vec<f64> = (0..60)
+            .map(|i| ((i * 7919) % 23) as f64 / 3.0 - 4.0)
+            .collect();
+        // Row 0 of axis 2 (x[0, 0, :]) all -inf; a NaN and a large value elsewhere.
+        v[..5].fill(f64::NEG_INFINITY);
+        v[17] = f64::NAN;
+        v[33] = 80.0;
+        let base = Array::from_vec(v, &[3, 4, 5]).unwrap();
+        let strided = base.swapaxes(0, 2).unwrap(); // (5, 4, 3), not contiguous
+        let gy =
+            Array::from_vec((0..60).map(|i| (i % 7) as f64 - 3.0).collect(), &[5, 4, 3]).unwrap();
+        for dtype in [DType::F16, DType::F32, DType::F64] {
+            let x = strided.astype(dtype).unwrap();
+            let g = gy.astype(dtype).unwrap();
+            let tol = match dtype {
+                DType::F64 => 1e-12,
+                DType::F32 => 1e-5,
+                _ => 2e-3,
+            };
+            let same = |name: &str, f: &dyn Fn() -> Result<Array>| {
+                let cpu = f().unwrap();
+                let ker = forced(f).unwrap();
+                assert_eq!(
+                    (ker.dtype(), ker.shape()),
+                    (cpu.dtype(), cpu.shape()),
+                    "{name}"
+                );
+                let (a, b) = (
+                    cpu.astype(DType::F64).unwrap().to_vec::<f64>().unwrap(),
+                    ker.astype(DType::F64).unwrap().to_vec::<f64>().unwrap(),
+                );
+                for (i, (a, b)) in a.iter().zip(&b).enumerate() {
+                    let ok = (a.is_nan() && b.is_nan())
+                        || a == b
+                        || (a - b).abs() <= tol * (1.0 + a.abs());
+                    assert!(ok, "{name} {dtype} [{i}]: loop {a}, kernel path {b}");
+                }
+            };
+            // Finite outputs for the gradients' `y`: softmax of the input.
+            let y = softmax(&x, 1).unwrap();
+            same("relu_grad", &|| relu_grad(&x, &g));
+            same("sigmoid_grad", &|| sigmoid_grad(&y, &g));
+            same("tanh_grad", &|| tanh_grad(&y, &g));
+            for axis in [0isize, 1, 2, -1] {
+                same("softmax", &|| softmax(&x, axis));
+                same("log_softmax", &|| log_softmax(&x, axis));
+                let ys = softmax(&x, axis).unwrap();
+                same("softmax_grad", &|| softmax_grad(&ys, &g, axis));
+                let ly = log_softmax(&x, axis).unwrap();
+                same("log_softmax_grad", &|| log_softmax_grad(&ly, &g, axis));
+            }
+        }
     }
 
     #[test]

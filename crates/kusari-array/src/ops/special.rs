@@ -2,13 +2,30 @@
 //! (`lgamma`). float32 computes in float32 and float64 in float64 with the
 //! `libm` crate's ports of FreeBSD's msun; float16/bfloat16 compute in float32.
 
-use crate::{Array, DType, Error, Order, Result};
+use super::kernel_path::{cached, use_kernels, KernelDef};
+use crate::{Array, DType, ElementwiseKernel, Error, Order, Result};
 use rayon::prelude::*;
+use std::sync::OnceLock;
 
 const CHUNK: usize = 1 << 15;
 
+/// The kernels of the path off the CPU (CUDA's `erf`, `erfc`, `lgamma`),
+/// indexed by the `K_*` constants. digamma and trigamma have none yet: off
+/// the CPU they are an error naming the device.
+pub(crate) const KERNELS: &[KernelDef] = &[
+    ("kusari_erf", "T x", "T y", "y = erf(x);"),
+    ("kusari_erfc", "T x", "T y", "y = erfc(x);"),
+    ("kusari_gammaln", "T x", "T y", "y = lgamma(x);"),
+];
+const K_ERF: usize = 0;
+const K_ERFC: usize = 1;
+const K_GAMMALN: usize = 2;
+
+/// Applies `f32f`/`f64f` elementwise on the CPU, kernel `k` of [`KERNELS`]
+/// elsewhere (`None`: CPU only).
 fn map(
     op: &'static str,
+    k: Option<usize>,
     a: &Array,
     f32f: impl Fn(f32) -> f32 + Sync,
     f64f: impl Fn(f64) -> f64 + Sync,
@@ -24,6 +41,23 @@ fn map(
     } else {
         DType::F32
     };
+    if use_kernels(a.device()) {
+        if let Some(k) = k {
+            static CELLS: [OnceLock<ElementwiseKernel>; 3] = [const { OnceLock::new() }; 3];
+            let x = if a.dtype() == dtype {
+                a.clone()
+            } else {
+                a.astype(dtype)?
+            };
+            let y = cached(&CELLS[k], KERNELS[k]).call(&[&x])?;
+            return if dtype != a.dtype() {
+                y.astype(a.dtype())
+            } else {
+                Ok(y)
+            };
+        }
+        a.expect_cpu(op)?;
+    }
     let x = a.astype_order(dtype, Order::C)?;
     let mut out = Array::empty(a.shape(), dtype)?;
     fn go<T: crate::Element + Copy + Send + Sync>(
@@ -59,28 +93,35 @@ fn map(
 
 /// The error function `2/sqrt(pi) * integral_0^x exp(-t^2) dt`, elementwise.
 pub fn erf(a: &Array) -> Result<Array> {
-    map("erf", a, libm::erff, libm::erf)
+    map("erf", Some(K_ERF), a, libm::erff, libm::erf)
 }
 
 /// The complementary error function `1 - erf(x)` (accurate for large `x`).
 pub fn erfc(a: &Array) -> Result<Array> {
-    map("erfc", a, libm::erfcf, libm::erfc)
+    map("erfc", Some(K_ERFC), a, libm::erfcf, libm::erfc)
 }
 
 /// `log(|gamma(x)|)`, elementwise (SciPy's `gammaln`, C's `lgamma`).
 pub fn gammaln(a: &Array) -> Result<Array> {
-    map("gammaln", a, libm::lgammaf, libm::lgamma)
+    map("gammaln", Some(K_GAMMALN), a, libm::lgammaf, libm::lgamma)
 }
 
 /// The digamma function `d/dx log(gamma(x))` (the derivative of [`gammaln`]).
 pub fn digamma(a: &Array) -> Result<Array> {
-    map("digamma", a, |x| digamma_f64(x as f64) as f32, digamma_f64)
+    map(
+        "digamma",
+        None,
+        a,
+        |x| digamma_f64(x as f64) as f32,
+        digamma_f64,
+    )
 }
 
 /// The trigamma function `d^2/dx^2 log(gamma(x))` (SciPy's `polygamma(1, x)`).
 pub fn trigamma(a: &Array) -> Result<Array> {
     map(
         "trigamma",
+        None,
         a,
         |x| trigamma_f64(x as f64) as f32,
         trigamma_f64,
@@ -145,6 +186,52 @@ fn digamma_f64(mut x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The kernel path (forced on the CPU, through the interpreter, which
+    /// calls the same libm functions) gives the loops' values bit for bit,
+    /// in float16, 32 and 64, NaN and poles included; digamma has no kernel
+    /// and falls back to the loop on the CPU.
+    #[test]
+    fn kernel_path_matches_the_loops() {
+        use super::super::kernel_path::forced;
+        let xs = vec![
+            -3.5,
+            -2.0,
+            -0.5,
+            0.0,
+            0.25,
+            1.0,
+            2.5,
+            7.0,
+            30.0,
+            f64::NAN,
+            f64::INFINITY,
+        ];
+        for dtype in [DType::F16, DType::F32, DType::F64] {
+            let x = Array::from_vec(xs.clone(), &[xs.len()])
+                .unwrap()
+                .astype(dtype)
+                .unwrap();
+            type F = fn(&Array) -> Result<Array>;
+            for (name, f) in [
+                ("erf", erf as F),
+                ("erfc", erfc),
+                ("gammaln", gammaln),
+                ("digamma", digamma),
+            ] {
+                let bits = |a: Array| a.astype(DType::F64).unwrap().to_vec::<f64>().unwrap();
+                let cpu = bits(f(&x).unwrap());
+                let ker = forced(|| f(&x)).unwrap();
+                assert_eq!(ker.dtype(), dtype, "{name}");
+                for (i, (a, b)) in cpu.iter().zip(bits(ker)).enumerate() {
+                    assert!(
+                        a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                        "{name} {dtype} [{i}]: {a} vs {b}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn known_values() {

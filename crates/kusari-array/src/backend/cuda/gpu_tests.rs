@@ -249,7 +249,7 @@ fn cpu_gpu_allclose(g: Device, tol: f64, f: impl Fn(Device) -> crate::Result<Arr
         d.astype(DType::F64).unwrap().to_vec::<f64>().unwrap(),
     );
     for (i, (x, y)) in c.iter().zip(&d).enumerate() {
-        let same = (x.is_nan() && y.is_nan()) || (x - y).abs() <= tol * (1.0 + x.abs());
+        let same = (x.is_nan() && y.is_nan()) || x == y || (x - y).abs() <= tol * (1.0 + x.abs());
         assert!(same, "element {i}: cpu {x} vs gpu {y}");
     }
 }
@@ -416,4 +416,42 @@ fn user_kernels_match_the_cpu() {
     .unwrap();
     let want: Vec<f32> = x.to_vec::<f32>().unwrap().iter().map(|v| 2.0 * v).collect();
     assert_eq!(y.to_vec::<f32>().unwrap(), want);
+}
+
+/// The fused activation gradients, softmax family and special functions
+/// (their kernel paths, `ops::kernel_path`) against their CPU loops.
+#[test]
+fn fused_nn_and_special_functions_match_the_cpu() {
+    let Some(g) = gpu() else { return };
+    use crate::ops::{nn, special};
+    for dt in [DType::F32, DType::F64, DType::F16] {
+        let tol = if dt == DType::F16 { 1e-2 } else { 1e-5 };
+        for axis in [0isize, 1, -1] {
+            cpu_gpu_allclose(g, tol, |d| nn::softmax(&sample(d, dt, &[6, 7, 5])?, axis));
+            cpu_gpu_allclose(g, tol, |d| {
+                nn::log_softmax(&sample(d, dt, &[6, 7, 5])?.t(), axis)
+            });
+            cpu_gpu_allclose(g, tol, |d| {
+                let y = nn::softmax(&sample(d, dt, &[6, 7, 5])?, axis)?;
+                nn::softmax_grad(&y, &sample(d, dt, &[5, 7, 6])?.t(), axis)
+            });
+            cpu_gpu_allclose(g, tol, |d| {
+                let y = nn::log_softmax(&sample(d, dt, &[6, 7, 5])?, axis)?;
+                nn::log_softmax_grad(&y, &sample(d, dt, &[6, 7, 5])?, axis)
+            });
+        }
+        type F = fn(&Array, &Array) -> crate::Result<Array>;
+        for f in [nn::relu_grad as F, nn::sigmoid_grad, nn::tanh_grad] {
+            cpu_gpu_allclose(g, tol, |d| {
+                f(&sample(d, dt, &[33, 9])?, &sample(d, dt, &[9, 33])?.t())
+            });
+        }
+        type U = fn(&Array) -> crate::Result<Array>;
+        for f in [special::erf as U, special::erfc, special::gammaln] {
+            cpu_gpu_allclose(g, tol, |d| f(&sample(d, dt, &[40])?));
+        }
+    }
+    // No kernel yet: an error naming the operation and the device.
+    let e = special::digamma(&sample(g, DType::F32, &[3]).unwrap()).unwrap_err();
+    assert!(e.to_string().contains("digamma"), "{e}");
 }
