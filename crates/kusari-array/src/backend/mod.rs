@@ -2,8 +2,10 @@
 //! device computes it". Each function here checks that its operands share a
 //! device and hands them to that device's implementation; the layers above
 //! never ask which device they run on. The CUDA backend (`cuda/`) so far
-//! provides storage, transfers, kernel launching and cuBLAS matmul; the other
-//! operations still answer CUDA arrays with `expect_cpu`'s error.
+//! provides storage, transfers, kernel launching, the ufuncs, reductions and
+//! cuBLAS matmul; operations with a kernel path (`ops::kernel_path`) run
+//! there as elementwise kernels; the others still answer CUDA arrays with
+//! `expect_cpu`'s error.
 
 pub(crate) mod cpu;
 pub(crate) mod cuda;

@@ -686,6 +686,10 @@ pub fn unary_out(op: UnaryOp, a: &Array, out: &mut Array) -> Result<()> {
     out.assign(&unary(op, a)?)
 }
 
+/// `where`'s kernel off the CPU.
+pub(crate) const WHERE: super::kernel_path::KernelDef =
+    ("kusari_where", "bool c, T x, T y", "T z", "z = c ? x : y;");
+
 /// NumPy's `where(cond, x, y)`: elements of `x` where `cond` is true, else of `y`.
 pub fn where_<'a>(
     cond: &Array,
@@ -693,14 +697,29 @@ pub fn where_<'a>(
     y: impl Into<Operand<'a>>,
 ) -> Result<Array> {
     let (x, y) = (x.into(), y.into());
-    let xa = materialize(x, operand_dtype(&y))?;
-    let ya = materialize(y, Some(xa.dtype()))?;
+    // Scalars become 0-d arrays on the condition's device; arrays stay
+    // where they are (a device mismatch is an error below).
+    let on_device = |op: Operand<'_>, other: Option<DType>| -> Result<Array> {
+        match op {
+            Operand::Scalar(_) => materialize(op, other)?.to_device(cond.device()),
+            Operand::Array(_) => materialize(op, other),
+        }
+    };
+    let xa = on_device(x, operand_dtype(&y))?;
+    let ya = on_device(y, Some(xa.dtype()))?;
+    Array::same_device("where", cond, &xa)?;
+    Array::same_device("where", cond, &ya)?;
     let dtype = xa.dtype().promote(ya.dtype());
     let s1 = layout::broadcast_shapes("where", cond.shape(), xa.shape())?;
     let shape = layout::broadcast_shapes("where", &s1, ya.shape())?;
     let c = prepared("where", cond, DType::Bool, &shape)?;
     let xv = prepared("where", &xa, dtype, &shape)?;
     let yv = prepared("where", &ya, dtype, &shape)?;
+    if super::kernel_path::use_kernels(c.device()) {
+        // One kernel for every dtype: `x`'s binds T (both already cast to it).
+        static K: std::sync::OnceLock<crate::ElementwiseKernel> = std::sync::OnceLock::new();
+        return super::kernel_path::cached(&K, WHERE).call(&[&c, &xv, &yv]);
+    }
     let mut out = alloc_like_inputs(dtype, &shape, &[cond, &xa, &ya])?;
     c.expect_cpu("where")?;
     crate::backend::cpu::elementwise::where_(&c, &xv, &yv, OutView::of(&mut out)?)?;
@@ -713,8 +732,18 @@ pub fn clip<'a>(
     lo: impl Into<Operand<'a>>,
     hi: impl Into<Operand<'a>>,
 ) -> Result<Array> {
-    let lo = materialize(lo.into(), Some(a.dtype()))?;
-    let hi = materialize(hi.into(), Some(a.dtype()))?;
+    // Scalar bounds become 0-d arrays on `a`'s device; arrays stay where
+    // they are (a device mismatch is an error below).
+    let bound = |op: Operand<'_>| -> Result<Array> {
+        match op {
+            Operand::Scalar(_) => materialize(op, Some(a.dtype()))?.to_device(a.device()),
+            Operand::Array(_) => materialize(op, Some(a.dtype())),
+        }
+    };
+    let lo = bound(lo.into())?;
+    let hi = bound(hi.into())?;
+    Array::same_device("clip", a, &lo)?;
+    Array::same_device("clip", a, &hi)?;
     let dtype = a.dtype().promote(lo.dtype()).promote(hi.dtype());
     if dtype == DType::Bool {
         return Err(Error::unsupported_dtype("clip", "a numeric dtype", dtype));
@@ -724,8 +753,89 @@ pub fn clip<'a>(
     let av = prepared("clip", a, dtype, &shape)?;
     let lv = prepared("clip", &lo, dtype, &shape)?;
     let hv = prepared("clip", &hi, dtype, &shape)?;
+    if super::kernel_path::use_kernels(a.device()) {
+        // The loop's nan_min(nan_max(x, lo), hi) as NumPy's maximum and minimum.
+        let m = binary(BinaryOp::Maximum, &av, &lv)?;
+        return binary(BinaryOp::Minimum, &m, &hv);
+    }
     let mut out = alloc_like_inputs(dtype, &shape, &[a, &lo, &hi])?;
     a.expect_cpu("clip")?;
     crate::backend::cpu::elementwise::clip(&av, &lv, &hv, OutView::of(&mut out)?)?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::kernel_path::forced;
+
+    fn values(a: &Array) -> Vec<f64> {
+        a.astype(DType::F64).unwrap().to_vec::<f64>().unwrap()
+    }
+
+    fn same(name: &str, cpu: Array, ker: Array) {
+        assert_eq!(
+            (ker.dtype(), ker.shape()),
+            (cpu.dtype(), cpu.shape()),
+            "{name}"
+        );
+        for (i, (a, b)) in values(&cpu).iter().zip(values(&ker)).enumerate() {
+            assert!(
+                a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                "{name} [{i}]: {a} vs {b}"
+            );
+        }
+    }
+
+    /// `where` and `clip` off the CPU (forced on it: `where`'s kernel in the
+    /// interpreter, `clip` as maximum then minimum) give the loops' results
+    /// exactly: every dtype, broadcasting, strided operands, scalars, NaN.
+    #[test]
+    fn where_and_clip_kernel_paths_match_the_loops() {
+        let v: Vec<f64> = (0..24).map(|i| ((i * 7) % 11) as f64 - 5.0).collect();
+        let mut vn = v.clone();
+        vn[3] = f64::NAN;
+        let base = Array::from_vec(vn, &[4, 6]).unwrap();
+        let cond = Array::from_vec(v, &[6, 4])
+            .unwrap()
+            .t()
+            .greater(0.0)
+            .unwrap(); // strided
+        let row = Array::from_vec((0..6).map(|i| i as f64 * 0.5).collect(), &[6]).unwrap();
+        for dtype in [
+            DType::Bool,
+            DType::U8,
+            DType::I32,
+            DType::I64,
+            DType::F16,
+            DType::BF16,
+            DType::F32,
+            DType::F64,
+        ] {
+            let x = base.astype(dtype).unwrap();
+            let r = row.astype(dtype).unwrap();
+            let w = |x: &Array, r: &Array| where_(&cond, x, r);
+            same(
+                &format!("where {dtype}"),
+                w(&x, &r).unwrap(),
+                forced(|| w(&x, &r)).unwrap(),
+            );
+            let ws = || where_(&cond, &x, 2.0);
+            same(
+                &format!("where scalar {dtype}"),
+                ws().unwrap(),
+                forced(ws).unwrap(),
+            );
+            if dtype != DType::Bool {
+                let c = || clip(&x, &r, 3.0);
+                same(&format!("clip {dtype}"), c().unwrap(), forced(c).unwrap());
+                let c2 = || clip(&x.t(), -1.0, 2.0);
+                same(
+                    &format!("clip scalars {dtype}"),
+                    c2().unwrap(),
+                    forced(c2).unwrap(),
+                );
+            }
+        }
+    }
 }

@@ -455,3 +455,25 @@ fn fused_nn_and_special_functions_match_the_cpu() {
     let e = special::digamma(&sample(g, DType::F32, &[3]).unwrap()).unwrap_err();
     assert!(e.to_string().contains("digamma"), "{e}");
 }
+
+/// `where` (its kernel) and `clip` (maximum, then minimum) on the device.
+#[test]
+fn where_and_clip_match_the_cpu() {
+    let Some(g) = gpu() else { return };
+    use crate::ops::ufunc::{clip, where_};
+    for dt in [DType::F32, DType::F64, DType::F16, DType::I32, DType::Bool] {
+        cpu_gpu_allclose(g, 0.0, |d| {
+            let c = sample(d, DType::F32, &[5, 7])?.greater(0.0)?;
+            where_(&c, &sample(d, dt, &[7, 5])?.t(), 1.0)
+        });
+        if dt != DType::Bool {
+            cpu_gpu_allclose(g, 0.0, |d| {
+                clip(&sample(d, dt, &[5, 7])?, &sample(d, dt, &[7])?, 1.0)
+            });
+        }
+    }
+    // A host operand beside a device condition is an error naming both.
+    let c = sample(g, DType::F32, &[3]).unwrap().greater(0.0).unwrap();
+    let e = where_(&c, &Array::zeros(&[3], DType::F32).unwrap(), 1.0).unwrap_err();
+    assert!(matches!(e, Error::Device { .. }), "{e}");
+}
