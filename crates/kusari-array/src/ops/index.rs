@@ -3,8 +3,20 @@
 
 use crate::backend::cpu::OutView;
 use crate::layout::{self, Order, Shape, Strides};
-use crate::{Array, DType, Error, Result};
+use crate::{Array, DType, Error, KernelArg, Result};
 use std::ops::{Range, RangeFrom, RangeFull, RangeInclusive, RangeTo};
+
+/// `take`'s kernel off the CPU: output element `i` of shape
+/// `(outer, nrows, inner)` reads `src[o, rows[j], k]` of `(outer, n, inner)`
+/// (the rows already checked and made non-negative on the host).
+pub(crate) const TAKE: super::kernel_path::KernelDef = (
+    "kusari_take",
+    "raw T src, raw int64 rows, int64 n, int64 inner, int64 nrows",
+    "T out",
+    "long long k = i % inner; long long rest = i / inner;
+     long long j = rest % nrows; long long o = rest / nrows;
+     out = src[(o * n + rows[j]) * inner + k];",
+);
 
 /// One entry of a basic index: NumPy's `i`, `start:stop:step`, `np.newaxis` or `...`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -258,6 +270,28 @@ impl Array {
         out_shape.extend_from_slice(indices.shape());
         out_shape.extend_from_slice(&a.shape()[ax + 1..]);
         let mut out = Array::uninit_ordered(a.dtype(), &out_shape, Order::C, None, a.device())?;
+        if super::kernel_path::use_kernels(a.device()) {
+            // The rows were checked on the host above (reading the indices
+            // synchronizes), so the kernel never reads out of bounds.
+            if out.size() > 0 {
+                let rows: Vec<i64> = rows.iter().map(|&r| r as i64).collect();
+                let nrows = rows.len();
+                let rows = Array::from_vec(rows, &[nrows])?.to_device(a.device())?;
+                static K: std::sync::OnceLock<crate::ElementwiseKernel> =
+                    std::sync::OnceLock::new();
+                super::kernel_path::cached(&K, TAKE).call_out(
+                    &[
+                        KernelArg::from(&src),
+                        KernelArg::from(&rows),
+                        KernelArg::from(n as i64),
+                        KernelArg::from(inner as i64),
+                        KernelArg::from(nrows as i64),
+                    ],
+                    &mut [&mut out],
+                )?;
+            }
+            return Ok(out);
+        }
         src.expect_cpu("take")?;
         crate::backend::cpu::gather_rows(&src, outer, n, inner, &rows, OutView::of(&mut out)?);
         Ok(out)
@@ -471,6 +505,45 @@ impl Array {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `take` off the CPU (its kernel, forced on the CPU through the
+    /// interpreter) gives the gather loop's result exactly: every axis and
+    /// `None`, negative and repeated indices, 2-D indices, strided input,
+    /// several dtypes, empty results; bad indices stay errors.
+    #[test]
+    fn take_kernel_path_matches_the_loop() {
+        use crate::ops::kernel_path::forced;
+        let base = Array::arange(60).unwrap().reshape(&[3, 4, 5]).unwrap();
+        let idx = Array::from_vec(vec![2i32, -1, 0, 2, 1, -3], &[2, 3]).unwrap();
+        for dtype in [
+            DType::Bool,
+            DType::I8,
+            DType::I64,
+            DType::F16,
+            DType::F32,
+            DType::F64,
+        ] {
+            let a = base.astype(dtype).unwrap().swapaxes(0, 2).unwrap(); // (5, 4, 3), strided
+            for axis in [None, Some(0), Some(1), Some(2), Some(-1)] {
+                let f = || a.take(&idx, axis);
+                let (c, k) = (f().unwrap(), forced(f).unwrap());
+                assert_eq!((k.shape(), k.dtype()), (c.shape(), c.dtype()));
+                assert_eq!(
+                    k.astype(DType::F64).unwrap().to_vec::<f64>().unwrap(),
+                    c.astype(DType::F64).unwrap().to_vec::<f64>().unwrap(),
+                    "{dtype} axis {axis:?}"
+                );
+            }
+        }
+        let empty = Array::zeros(&[0], DType::I64).unwrap();
+        let k = forced(|| base.take(&empty, Some(1))).unwrap();
+        assert_eq!(k.shape(), &[3, 0, 5]);
+        let bad = Array::from_vec(vec![4i64], &[1]).unwrap();
+        assert!(matches!(
+            forced(|| base.take(&bad, Some(1))),
+            Err(Error::Index { .. })
+        ));
+    }
 
     #[test]
     fn slices_follow_python_rules() {

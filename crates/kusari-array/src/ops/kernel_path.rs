@@ -1,6 +1,6 @@
 //! What the operations with hand-written CPU loops and a kernel path off the
 //! CPU (`nn`'s fused activation gradients and softmax, `special`'s
-//! functions, `where`) share: their kernels built once per process, the switch that
+//! functions, `where`, `take`) share: their kernels built once per process, the switch that
 //! picks the path, and the NVRTC check of every definition. The kernels are
 //! [`ElementwiseKernel`]s, so on a GPU they go through the one code
 //! generator, and on the CPU the tests run them through the interpreter
@@ -77,15 +77,16 @@ mod tests {
                 }
             }
         }
-        // where's kernel takes every dtype.
-        let (name, i, o, op) = super::super::ufunc::WHERE;
-        let k = crate::ElementwiseKernel::new(i, o, op, name).unwrap();
-        for dtype in crate::ALL_DTYPES {
-            let (kname, src) = cuda_check::elementwise_kernel_source(&k, dtype).unwrap();
-            for arch in [(8, 0), (9, 0)] {
-                cuda_check::compile_source(&kname, &src, arch)
-                    .unwrap_or_else(|e| panic!("{name} {dtype} sm_{}{}: {e}", arch.0, arch.1));
-                n += 1;
+        // where's and take's kernels take every dtype.
+        for (name, i, o, op) in [super::super::ufunc::WHERE, super::super::index::TAKE] {
+            let k = crate::ElementwiseKernel::new(i, o, op, name).unwrap();
+            for dtype in crate::ALL_DTYPES {
+                let (kname, src) = cuda_check::elementwise_kernel_source(&k, dtype).unwrap();
+                for arch in [(8, 0), (9, 0)] {
+                    cuda_check::compile_source(&kname, &src, arch)
+                        .unwrap_or_else(|e| panic!("{name} {dtype} sm_{}{}: {e}", arch.0, arch.1));
+                    n += 1;
+                }
             }
         }
         println!("{n} operation kernels compiled, 0 failed");

@@ -477,3 +477,29 @@ fn where_and_clip_match_the_cpu() {
     let e = where_(&c, &Array::zeros(&[3], DType::F32).unwrap(), 1.0).unwrap_err();
     assert!(matches!(e, Error::Device { .. }), "{e}");
 }
+
+/// `take` (its gather kernel, indices checked on the host) on the device;
+/// an index out of bounds stays an error, never a bad read.
+#[test]
+fn take_matches_the_cpu() {
+    let Some(g) = gpu() else { return };
+    let idx = Array::from_vec(vec![2i32, -1, 0, 2, 1, -3], &[2, 3]).unwrap();
+    for dt in [DType::F32, DType::F64, DType::F16, DType::I64, DType::Bool] {
+        for axis in [None, Some(0), Some(1), Some(-1)] {
+            cpu_gpu_allclose(g, 0.0, |d| {
+                sample(d, dt, &[4, 3, 5])?
+                    .swapaxes(0, 2)?
+                    .take(&idx.to_device(d)?, axis)
+            });
+        }
+    }
+    let bad = Array::from_vec(vec![9i64], &[1])
+        .unwrap()
+        .to_device(g)
+        .unwrap();
+    let e = sample(g, DType::F32, &[4, 3])
+        .unwrap()
+        .take(&bad, Some(0))
+        .unwrap_err();
+    assert!(matches!(e, Error::Index { .. }), "{e}");
+}
