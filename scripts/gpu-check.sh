@@ -4,7 +4,8 @@
 # 1. the test binaries with KUSARI_TEST_DEVICE=cuda:0, so the device-parity
 #    tests run every case on the CPU and on the GPU and compare;
 # 2. seed_benchmark on cuda:0 with and without the memory pool, and the same
-#    workload in CuPy, as one table. Must finish within 5 minutes.
+#    workload in CuPy, as one table;
+# 3. train_mnist on cuda:0 for two epochs. Must finish within 8 minutes.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
@@ -59,5 +60,15 @@ echo "kusari pool:    $k_pool"
 echo "kusari no pool: $k_nopool"
 echo "cupy:           $(echo "$cupy_out" | tr '\n' ' ')"
 ./bin/elementwise_kernel --device cuda:0 || failed=$((failed + 1))
+
+echo "== train_mnist on cuda:0, 2 epochs of the bundled sample (the CPU reaches ~0.93) =="
+# The first whole training run on the device: the model, the optimizer
+# (its kernels), the functions' device paths and the transfers together.
+if timeout 180 ./bin/train_mnist --device cuda:0 --epoch 2 --out gpu-result --noplot >train_mnist.log 2>&1; then
+  grep -E "main/loss|^ *[0-9]+ " train_mnist.log | tail -3
+  tail -1 gpu-result/log >/dev/null 2>&1 && python3 -c 'import json;l=json.load(open("gpu-result/log"));print("final:", {k: round(v, 4) for k, v in l[-1].items() if "accuracy" in k or "loss" in k})' || true
+else
+  failed=$((failed + 1)); echo "FAIL  train_mnist --device cuda:0"; tail -20 train_mnist.log
+fi
 echo "gpu-check: $failed failing step(s)"
 [ "$failed" -eq 0 ]

@@ -68,6 +68,7 @@ pub const KERNELS: &[(&str, &str, &str, &str, &str)] = &[
     ("reverse", "raw T x", "T y", "y = x[_ind.size() - 1 - i];", ""),
     ("stencil", "raw T x", "T y", "y = (i > 0 ? x[i - 1] : x[i]) + x[i];", ""),
     ("raw_only", "raw T x", "raw T y", "y[i] = x[i] * 2;", ""),
+    ("histogram", "T w, int32 bin", "raw T acc", "atomicAdd(&acc[bin], w);", ""),
     ("raw_2d", "raw float32 m, int64 n", "float32 s", "s = 0; for (int k = 0; k < n; ++k) s += m[i * n + k];", ""),
     ("sq_pre", "T x", "T y", "y = twice(sq(x)) + clampit(x);",
         "__device__ T sq(T v) { return v * v; }
@@ -855,4 +856,28 @@ fn kernels_compile_with_nvrtc() {
         KERNELS.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// `atomicAdd(&x[j], v);` as a statement: a weighted histogram into a given
+/// raw output, against the same sums in Rust; anywhere else it is an error
+/// that names it.
+#[test]
+fn atomic_add_statement_accumulates() {
+    let k = def("histogram");
+    let w = Array::from_vec(vec![0.5f32, 1.0, 2.0, 4.0, 8.0, 16.0], &[6]).unwrap();
+    let bin = Array::from_vec(vec![2i32, 0, 2, 1, 0, 2], &[6]).unwrap();
+    let mut acc = Array::full(&[3], 100.0, DType::F32).unwrap();
+    k.call_out(&[&w, &bin], &mut [&mut acc]).unwrap();
+    assert_eq!(acc.to_vec::<f32>().unwrap(), vec![109.0, 104.0, 118.5]);
+    for (op, needle) in [
+        ("float old = atomicAdd(&y[0], x);", "only as a statement"),
+        ("atomicAdd(y[0], x);", "&x[j]"),
+        ("float t = 0; atomicAdd(&t, x);", "raw array element"),
+    ] {
+        let e = ElementwiseKernel::new("float32 x", "raw float32 y", op, "bad_atomic")
+            .err()
+            .unwrap_or_else(|| panic!("{op}: expected an error"))
+            .to_string();
+        assert!(e.contains("bad_atomic") && e.contains(needle), "{op}: {e}");
+    }
 }

@@ -892,6 +892,45 @@ impl State<'_> {
                     }
                 });
             }
+            Inst::AddRaw { param, idx, val } => {
+                let b = self.env.bufs[*param].expect("raw array given");
+                let idx = match &self.regs[*idx] {
+                    Reg::I64(v) => v.clone(),
+                    _ => unreachable!("indices are int64"),
+                };
+                if let Some(bad) = out_of_bounds(&idx[..n], &mask.m, b.len) {
+                    return Err(self.oob(*param, bad, b.len));
+                }
+                macro_rules! add_lanes {
+                    ($v:ident) => {{
+                        let mut cur = [Default::default()];
+                        for k in 0..n {
+                            if mask.m[k] {
+                                load_gather(&b, &idx[k..k + 1], &[true], &mut cur);
+                                let mut sum = [Default::default()];
+                                arith(BinOp::Add, &cur, &$v[k..k + 1], &mut sum);
+                                let (x, at) = (sum[0], idx[k] as usize);
+                                macro_rules! put {
+                                    ($t:ty, $x:ident, $e:expr) => {
+                                        // SAFETY: bounds checked above; raw stores run on one thread.
+                                        unsafe { *(b.ptr as *mut $t).add(at) = $e }
+                                    };
+                                }
+                                store_conv!(b.dtype, x, put);
+                            }
+                        }
+                    }};
+                }
+                match &self.regs[*val] {
+                    Reg::I32(v) => add_lanes!(v),
+                    Reg::U32(v) => add_lanes!(v),
+                    Reg::I64(v) => add_lanes!(v),
+                    Reg::U64(v) => add_lanes!(v),
+                    Reg::F32(v) => add_lanes!(v),
+                    Reg::F64(v) => add_lanes!(v),
+                    Reg::B(_) => unreachable!("lowering rejects bool targets"),
+                }
+            }
             Inst::If { cond, then, els } => {
                 let c = self.bool_reg(*cond);
                 let mut tm = mask.and(&c, true);

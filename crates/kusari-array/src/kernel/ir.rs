@@ -350,6 +350,13 @@ pub(crate) enum Inst {
         idx: R,
         val: R,
     },
+    /// `raw[idx] += val` lane by lane in order (`atomicAdd`), so lanes that
+    /// hit the same element all count; `val` has the element's compute type.
+    AddRaw {
+        param: usize,
+        idx: R,
+        val: R,
+    },
     /// Masked copy into a variable's register.
     Copy {
         dst: R,
@@ -701,6 +708,42 @@ impl<'a> Lower<'a> {
                 let rhs = self.expr(e)?;
                 self.assign(lv, *op, rhs, s.pos)
             }
+            StmtKind::AtomicAdd(LValue::Index(name, idx), e) => {
+                let rhs = self.expr(e)?;
+                let Some(Sym::Raw {
+                    param,
+                    ty,
+                    writable,
+                }) = self.lookup(name)
+                else {
+                    return err(
+                        s.pos,
+                        name.clone(),
+                        format!("atomicAdd's target `{name}` is not a raw array parameter"),
+                    );
+                };
+                if !writable || ty.compute() == CTy::Bool {
+                    return err(
+                        s.pos,
+                        name.clone(),
+                        format!("atomicAdd needs a numeric output raw array, `{name}` is not one"),
+                    );
+                }
+                let iv = self.index_val(idx)?;
+                let v = self.cast(rhs, ty.compute());
+                self.raw_stores = true;
+                self.emit(Inst::AddRaw {
+                    param,
+                    idx: iv,
+                    val: v.reg,
+                });
+                Ok(())
+            }
+            StmtKind::AtomicAdd(LValue::Var(name), _) => err(
+                s.pos,
+                name.clone(),
+                "atomicAdd's target must be a raw array element `&x[j]`",
+            ),
             StmtKind::IncDec(lv, inc) => {
                 let one = self.konst(CV::I(1), CTy::I32);
                 let op = if *inc { BinOp::Add } else { BinOp::Sub };

@@ -310,6 +310,8 @@ pub(crate) struct Stmt {
 pub(crate) enum StmtKind {
     Decl(TypeName, Vec<(String, Option<Expr>, Pos)>),
     Assign(LValue, Option<BinOp>, Expr),
+    /// `atomicAdd(&x[j], v);`: the raw array element and the value.
+    AtomicAdd(LValue, Expr),
     IncDec(LValue, bool),
     Expr(Expr),
     If(Expr, Vec<Stmt>, Vec<Stmt>),
@@ -556,6 +558,27 @@ impl<'a> Parser<'a> {
         }
         if let Tok::Ident(w) = &t.tok {
             match w.as_str() {
+                // `atomicAdd(&x[j], v);` as a statement: on the CPU a kernel
+                // that writes raw arrays runs on one thread and this adds
+                // lane by lane, so it is `x[j] += v` in element order there
+                // (CUDA adds in an unspecified order).
+                "atomicAdd" if self.is_punct_at(1, "(") => {
+                    self.next();
+                    self.expect("(")?;
+                    if !self.eat("&") {
+                        let t = self.peek();
+                        return err(t.pos, t.text.clone(), "expected `&x[j]`: atomicAdd's first argument is the address of a raw array element");
+                    }
+                    let lv = self.lvalue()?;
+                    if let LValue::Var(name) = &lv {
+                        return err(t.pos, name.clone(), "atomicAdd's target must be a raw array element `&x[j]`, not a variable");
+                    }
+                    self.expect(",")?;
+                    let e = self.expr()?;
+                    self.expect(")")?;
+                    self.expect(";")?;
+                    return Ok(mk(StmtKind::AtomicAdd(lv, e)));
+                }
                 "if" => {
                     self.next();
                     self.expect("(")?;
@@ -976,7 +999,11 @@ fn check_supported(s: &str, pos: Pos) -> PResult<()> {
         return err(
             pos,
             s,
-            format!("`{s}` is not supported by the CPU interpreter of user kernels"),
+            if s == "atomicAdd" {
+                "`atomicAdd` is supported only as a statement `atomicAdd(&x[j], v);` whose result is unused".to_string()
+            } else {
+                format!("`{s}` is not supported by the CPU interpreter of user kernels")
+            },
         );
     }
     Ok(())

@@ -134,6 +134,60 @@ fn slice_bounds(
     (s, len.max(0) as usize)
 }
 
+/// `scatter_add`'s kernel off the CPU: value `i` of shape `(outer, nrows,
+/// inner)` is added atomically to `acc[o, rows[j], k]` of `(outer, n,
+/// inner)` (the rows already checked and made non-negative on the host).
+pub(crate) const SCATTER_ADD: super::kernel_path::KernelDef = (
+    "kusari_scatter_add",
+    "raw T vals, raw int64 rows, int64 n, int64 inner, int64 nrows",
+    "raw T acc",
+    "long long k = i % inner; long long rest = i / inner;
+     long long j = rest % nrows; long long o = rest / nrows;
+     atomicAdd(&acc[(o * n + rows[j]) * inner + k], vals[i]);",
+);
+
+/// The dtypes CUDA has an `atomicAdd` for, so `scatter_add` runs on a GPU.
+pub(crate) const SCATTER_ADD_DTYPES: &[DType] =
+    &[DType::F16, DType::BF16, DType::F32, DType::F64, DType::I32];
+
+/// [`Array::scatter_add`] through [`SCATTER_ADD`] into the C-contiguous `acc`.
+fn scatter_add_kernel(
+    acc: &mut Array,
+    vals: &Array,
+    rows: &[usize],
+    (n, inner): (usize, usize),
+) -> Result<()> {
+    if !SCATTER_ADD_DTYPES.contains(&acc.dtype()) {
+        return Err(Error::Device {
+            op: "scatter_add",
+            message: format!(
+                "on {} scatter_add supports float16, bfloat16, float32, float64 and int32 (CUDA's atomicAdd), found {}",
+                acc.device(),
+                acc.dtype()
+            ),
+        });
+    }
+    if vals.size() == 0 {
+        return Ok(());
+    }
+    let nrows = rows.len();
+    let rows: Vec<i64> = rows.iter().map(|&r| r as i64).collect();
+    let rows = Array::from_vec(rows, &[nrows])?.to_device(acc.device())?;
+    static K: std::sync::OnceLock<crate::ElementwiseKernel> = std::sync::OnceLock::new();
+    super::kernel_path::cached(&K, SCATTER_ADD).call_with(
+        &[
+            KernelArg::from(vals),
+            KernelArg::from(&rows),
+            KernelArg::from(n as i64),
+            KernelArg::from(inner as i64),
+            KernelArg::from(nrows as i64),
+        ],
+        &mut [acc],
+        Some(vals.size()),
+    )?;
+    Ok(())
+}
+
 impl Array {
     /// A view selected by a basic index (`a[1:3, ::-1]` is `a.slice(&s![1..3, ..;-1])`).
     pub fn slice(&self, index: &[SliceArg]) -> Result<Array> {
@@ -425,6 +479,9 @@ impl Array {
         if !self.is_c_contiguous() {
             *self = self.copy(Order::C)?;
         }
+        if super::kernel_path::use_kernels(self.device()) {
+            return scatter_add_kernel(self, &vals, &rows, (n, inner));
+        }
         self.expect_cpu("scatter_add")?;
         let out = OutView::of(self)?;
         crate::backend::cpu::scatter_add_rows(&vals, outer, n, inner, &rows, out);
@@ -510,6 +567,53 @@ mod tests {
     /// interpreter) gives the gather loop's result exactly: every axis and
     /// `None`, negative and repeated indices, 2-D indices, strided input,
     /// several dtypes, empty results; bad indices stay errors.
+    /// `scatter_add` off the CPU (its atomicAdd kernel, forced on the CPU,
+    /// where the interpreter runs it on one thread) gives the loop's sums:
+    /// every axis, repeated and negative indices, broadcast values, a
+    /// strided target, the dtypes CUDA can add atomically; the others are
+    /// an error naming scatter_add.
+    #[test]
+    fn scatter_add_kernel_path_matches_the_loop() {
+        use crate::ops::kernel_path::forced;
+        let idx = Array::from_vec(vec![1i64, -1, 1, 0], &[4]).unwrap();
+        for dtype in SCATTER_ADD_DTYPES.iter().copied() {
+            for axis in [0isize, 1, -1] {
+                let mut vshape = vec![3usize, 3, 3];
+                vshape[axis.rem_euclid(3) as usize] = 4;
+                let n: usize = vshape.iter().product();
+                let vals = Array::from_vec((0..n).map(|i| (i % 5) as f64 - 1.0).collect(), &vshape)
+                    .unwrap()
+                    .astype(dtype)
+                    .unwrap();
+                let start = Array::arange(27).unwrap().reshape(&[3, 3, 3]).unwrap();
+                let run = || -> Result<Array> {
+                    let mut acc = start.astype(dtype)?.swapaxes(0, 1)?; // strided target
+                    acc.scatter_add(&idx, &vals, axis)?;
+                    Ok(acc)
+                };
+                let (c, k) = (run().unwrap(), forced(run).unwrap());
+                assert_eq!((k.shape(), k.dtype()), (c.shape(), c.dtype()));
+                assert_eq!(
+                    k.astype(DType::F64).unwrap().to_vec::<f64>().unwrap(),
+                    c.astype(DType::F64).unwrap().to_vec::<f64>().unwrap(),
+                    "{dtype} axis {axis}"
+                );
+            }
+        }
+        // A broadcast scalar value, and a dtype without a CUDA atomicAdd.
+        let run = |dtype: DType| -> Result<Array> {
+            let mut acc = Array::zeros(&[2, 3], dtype)?;
+            acc.scatter_add(&idx.slice(&s![..2])?, &Array::scalar(2.0f32), 1)?;
+            Ok(acc)
+        };
+        assert_eq!(
+            forced(|| run(DType::F32)).unwrap().to_vec::<f32>().unwrap(),
+            run(DType::F32).unwrap().to_vec::<f32>().unwrap()
+        );
+        let e = forced(|| run(DType::I64)).unwrap_err().to_string();
+        assert!(e.contains("scatter_add") && e.contains("int64"), "{e}");
+    }
+
     #[test]
     fn take_kernel_path_matches_the_loop() {
         use crate::ops::kernel_path::forced;

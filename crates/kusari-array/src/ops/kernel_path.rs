@@ -1,6 +1,6 @@
 //! What the operations with hand-written CPU loops and a kernel path off the
 //! CPU (`nn`'s fused activation gradients and softmax, `special`'s
-//! functions, `where`, `take`) share: their kernels built once per process, the switch that
+//! functions, `where`, `take`, `scatter_add`) share: their kernels built once per process, the switch that
 //! picks the path, and the NVRTC check of every definition. The kernels are
 //! [`ElementwiseKernel`]s, so on a GPU they go through the one code
 //! generator, and on the CPU the tests run them through the interpreter
@@ -77,10 +77,19 @@ mod tests {
                 }
             }
         }
-        // where's and take's kernels take every dtype.
-        for (name, i, o, op) in [super::super::ufunc::WHERE, super::super::index::TAKE] {
+        // where's and take's kernels take every dtype, scatter_add's those
+        // CUDA has an atomicAdd for.
+        let every: &[DType] = &crate::ALL_DTYPES;
+        for ((name, i, o, op), dtypes) in [
+            (super::super::ufunc::WHERE, every),
+            (super::super::index::TAKE, every),
+            (
+                super::super::index::SCATTER_ADD,
+                super::super::index::SCATTER_ADD_DTYPES,
+            ),
+        ] {
             let k = crate::ElementwiseKernel::new(i, o, op, name).unwrap();
-            for dtype in crate::ALL_DTYPES {
+            for &dtype in dtypes {
                 let (kname, src) = cuda_check::elementwise_kernel_source(&k, dtype).unwrap();
                 for arch in [(8, 0), (9, 0)] {
                     cuda_check::compile_source(&kname, &src, arch)

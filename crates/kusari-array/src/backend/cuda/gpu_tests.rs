@@ -503,3 +503,27 @@ fn take_matches_the_cpu() {
         .unwrap_err();
     assert!(matches!(e, Error::Index { .. }), "{e}");
 }
+
+/// `scatter_add` (its atomicAdd kernel) on the device, repeated indices
+/// included; int64 (no CUDA atomicAdd) is an error.
+#[test]
+fn scatter_add_matches_the_cpu() {
+    let Some(g) = gpu() else { return };
+    let idx = Array::from_vec(vec![1i64, -1, 1, 0], &[4]).unwrap();
+    for dt in [DType::F32, DType::F64, DType::F16, DType::I32] {
+        for axis in [0isize, 1] {
+            let tol = if dt == DType::F16 { 1e-2 } else { 1e-6 };
+            cpu_gpu_allclose(g, tol, |d| {
+                let mut acc = sample(d, dt, &[3, 3])?;
+                let vshape = if axis == 0 { [4, 3] } else { [3, 4] };
+                acc.scatter_add(&idx.to_device(d)?, &sample(d, dt, &vshape)?, axis)?;
+                Ok(acc)
+            });
+        }
+    }
+    let mut acc = sample(g, DType::I64, &[3]).unwrap();
+    let vals = sample(g, DType::I64, &[4]).unwrap();
+    assert!(acc
+        .scatter_add(&idx.to_device(g).unwrap(), &vals, 0)
+        .is_err());
+}
