@@ -77,7 +77,10 @@ pub fn accuracy(y: &Variable, t: &Variable, ignore_label: Option<i64>) -> Result
     } else {
         count as f64 / total as f64
     };
-    Ok(Variable::constant(Array::full(&[], acc, y.dtype())?))
+    // On the scores' device, as Chainer's.
+    Ok(Variable::constant(
+        Array::full(&[], acc, y.dtype())?.to_device(y.device())?,
+    ))
 }
 
 /// Accuracy of binary predictions: `y >= 0` (a logit) counts as class 1;
