@@ -227,6 +227,26 @@ pub fn reduction_kernel_source(
     .collect()
 }
 
+/// Builds each `(name, in_params, out_params, operation)` kernel of `defs`
+/// and compiles it for every dtype of `dtypes` (binding every placeholder)
+/// for sm_80 and sm_90; returns how many compiled. Panics naming the kernel,
+/// dtype and architecture on the first failure (for the CI check's tests).
+pub fn compile_kernel_defs(defs: &[(&str, &str, &str, &str)], dtypes: &[crate::DType]) -> usize {
+    let mut n = 0;
+    for &(name, i, o, op) in defs {
+        let k = crate::ElementwiseKernel::new(i, o, op, name).unwrap();
+        for &dtype in dtypes {
+            let (kname, src) = elementwise_kernel_source(&k, dtype).unwrap();
+            for arch in [(8, 0), (9, 0)] {
+                compile_source(&kname, &src, arch)
+                    .unwrap_or_else(|e| panic!("{name} {dtype} sm_{}{}: {e}", arch.0, arch.1));
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
 /// Compiles `source` with NVRTC for `arch` (an error carries NVRTC's log).
 pub fn compile_source(name: &str, source: &str, arch: (u32, u32)) -> Result<()> {
     crate::backend::cuda::nvrtc::compile(name, source, arch, &[]).map(|_| ())

@@ -710,19 +710,8 @@ impl<'a> Lower<'a> {
             }
             StmtKind::AtomicAdd(LValue::Index(name, idx), e) => {
                 let rhs = self.expr(e)?;
-                let Some(Sym::Raw {
-                    param,
-                    ty,
-                    writable,
-                }) = self.lookup(name)
-                else {
-                    return err(
-                        s.pos,
-                        name.clone(),
-                        format!("atomicAdd's target `{name}` is not a raw array parameter"),
-                    );
-                };
-                if !writable || ty.compute() == CTy::Bool {
+                let (param, ty) = self.writable_raw(name, s.pos)?;
+                if ty.compute() == CTy::Bool {
                     return err(
                         s.pos,
                         name.clone(),
@@ -913,25 +902,7 @@ impl<'a> Lower<'a> {
                 Ok(())
             }
             LValue::Index(name, idx) => {
-                let Some(Sym::Raw {
-                    param,
-                    ty,
-                    writable,
-                }) = self.lookup(name)
-                else {
-                    return err(
-                        pos,
-                        name.clone(),
-                        format!("`{name}` is not a raw array parameter and cannot be indexed"),
-                    );
-                };
-                if !writable {
-                    return err(
-                        pos,
-                        name.clone(),
-                        format!("`{name}` is an input parameter and cannot be assigned"),
-                    );
-                }
+                let (param, ty) = self.writable_raw(name, pos)?;
                 let iv = self.index_val(idx)?;
                 let v = match op {
                     Some(op) => {
@@ -984,6 +955,30 @@ impl<'a> Lower<'a> {
         }
         *dst = var;
         true
+    }
+
+    /// The parameter index and element type of the raw output `name`.
+    fn writable_raw(&self, name: &str, pos: Pos) -> PResult<(usize, Ty)> {
+        let Some(Sym::Raw {
+            param,
+            ty,
+            writable,
+        }) = self.lookup(name)
+        else {
+            return err(
+                pos,
+                name.to_string(),
+                format!("`{name}` is not a raw array parameter and cannot be indexed"),
+            );
+        };
+        if !writable {
+            return err(
+                pos,
+                name.to_string(),
+                format!("`{name}` is an input parameter and cannot be assigned"),
+            );
+        }
+        Ok((param, ty))
     }
 
     fn index_val(&mut self, idx: &Expr) -> PResult<R> {

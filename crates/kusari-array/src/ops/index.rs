@@ -6,17 +6,56 @@ use crate::layout::{self, Order, Shape, Strides};
 use crate::{Array, DType, Error, KernelArg, Result};
 use std::ops::{Range, RangeFrom, RangeFull, RangeInclusive, RangeTo};
 
-/// `take`'s kernel off the CPU: output element `i` of shape
-/// `(outer, nrows, inner)` reads `src[o, rows[j], k]` of `(outer, n, inner)`
-/// (the rows already checked and made non-negative on the host).
-pub(crate) const TAKE: super::kernel_path::KernelDef = (
-    "kusari_take",
-    "raw T src, raw int64 rows, int64 n, int64 inner, int64 nrows",
-    "T out",
-    "long long k = i % inner; long long rest = i / inner;
-     long long j = rest % nrows; long long o = rest / nrows;
-     out = src[(o * n + rows[j]) * inner + k];",
-);
+/// A row kernel: element `i` of shape `(outer, nrows, inner)` (index
+/// `(o, j, k)`) meets element `at` = `(o, rows[j], k)` of `(outer, n,
+/// inner)`; the rows were checked and made non-negative on the host.
+macro_rules! row_kernel {
+    ($name:literal, $data:literal, $out:literal, $body:literal) => {
+        (
+            $name,
+            concat!(
+                "raw T ",
+                $data,
+                ", raw int64 rows, int64 n, int64 inner, int64 nrows"
+            ),
+            $out,
+            concat!(
+                "long long k = i % inner; long long rest = i / inner;
+                 long long j = rest % nrows; long long o = rest / nrows;
+                 long long at = (o * n + rows[j]) * inner + k; ",
+                $body
+            ),
+        )
+    };
+}
+
+/// `take`'s kernel off the CPU: `out[i] = src[at]`.
+pub(crate) const TAKE: super::kernel_path::KernelDef =
+    row_kernel!("kusari_take", "src", "T out", "out = src[at];");
+
+/// Runs a row kernel ([`TAKE`], [`SCATTER_ADD`]) with `data`, the checked
+/// `rows` (copied to `out`'s device) and the geometry, writing `out`.
+fn call_row_kernel(
+    k: &crate::ElementwiseKernel,
+    data: &Array,
+    rows: &[usize],
+    (n, inner): (usize, usize),
+    out: &mut Array,
+    size: Option<usize>,
+) -> Result<()> {
+    let nrows = rows.len();
+    let rows: Vec<i64> = rows.iter().map(|&r| r as i64).collect();
+    let rows = Array::from_vec(rows, &[nrows])?.to_device(out.device())?;
+    let args = [
+        KernelArg::from(data),
+        KernelArg::from(&rows),
+        KernelArg::from(n as i64),
+        KernelArg::from(inner as i64),
+        KernelArg::from(nrows as i64),
+    ];
+    k.call_with(&args, &mut [out], size)?;
+    Ok(())
+}
 
 /// One entry of a basic index: NumPy's `i`, `start:stop:step`, `np.newaxis` or `...`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,13 +176,11 @@ fn slice_bounds(
 /// `scatter_add`'s kernel off the CPU: value `i` of shape `(outer, nrows,
 /// inner)` is added atomically to `acc[o, rows[j], k]` of `(outer, n,
 /// inner)` (the rows already checked and made non-negative on the host).
-pub(crate) const SCATTER_ADD: super::kernel_path::KernelDef = (
+pub(crate) const SCATTER_ADD: super::kernel_path::KernelDef = row_kernel!(
     "kusari_scatter_add",
-    "raw T vals, raw int64 rows, int64 n, int64 inner, int64 nrows",
+    "vals",
     "raw T acc",
-    "long long k = i % inner; long long rest = i / inner;
-     long long j = rest % nrows; long long o = rest / nrows;
-     atomicAdd(&acc[(o * n + rows[j]) * inner + k], vals[i]);",
+    "atomicAdd(&acc[at], vals[i]);"
 );
 
 /// The dtypes CUDA has an `atomicAdd` for, so `scatter_add` runs on a GPU.
@@ -170,22 +207,9 @@ fn scatter_add_kernel(
     if vals.size() == 0 {
         return Ok(());
     }
-    let nrows = rows.len();
-    let rows: Vec<i64> = rows.iter().map(|&r| r as i64).collect();
-    let rows = Array::from_vec(rows, &[nrows])?.to_device(acc.device())?;
     static K: std::sync::OnceLock<crate::ElementwiseKernel> = std::sync::OnceLock::new();
-    super::kernel_path::cached(&K, SCATTER_ADD).call_with(
-        &[
-            KernelArg::from(vals),
-            KernelArg::from(&rows),
-            KernelArg::from(n as i64),
-            KernelArg::from(inner as i64),
-            KernelArg::from(nrows as i64),
-        ],
-        &mut [acc],
-        Some(vals.size()),
-    )?;
-    Ok(())
+    let k = super::kernel_path::cached(&K, SCATTER_ADD);
+    call_row_kernel(k, vals, rows, (n, inner), acc, Some(vals.size()))
 }
 
 impl Array {
@@ -328,21 +352,10 @@ impl Array {
             // The rows were checked on the host above (reading the indices
             // synchronizes), so the kernel never reads out of bounds.
             if out.size() > 0 {
-                let rows: Vec<i64> = rows.iter().map(|&r| r as i64).collect();
-                let nrows = rows.len();
-                let rows = Array::from_vec(rows, &[nrows])?.to_device(a.device())?;
                 static K: std::sync::OnceLock<crate::ElementwiseKernel> =
                     std::sync::OnceLock::new();
-                super::kernel_path::cached(&K, TAKE).call_out(
-                    &[
-                        KernelArg::from(&src),
-                        KernelArg::from(&rows),
-                        KernelArg::from(n as i64),
-                        KernelArg::from(inner as i64),
-                        KernelArg::from(nrows as i64),
-                    ],
-                    &mut [&mut out],
-                )?;
+                let k = super::kernel_path::cached(&K, TAKE);
+                call_row_kernel(k, &src, &rows, (n, inner), &mut out, None)?;
             }
             return Ok(out);
         }

@@ -4,16 +4,18 @@
 //! picks the path, and the NVRTC check of every definition. The kernels are
 //! [`ElementwiseKernel`]s, so on a GPU they go through the one code
 //! generator, and on the CPU the tests run them through the interpreter
-//! against the loops.
+//! against the loops. kusari's function library and optimizers use the same
+//! switch (hence `pub`, hidden: not a stable API), so one test switch sends
+//! both crates down their kernel paths.
 
 use crate::{Device, ElementwiseKernel};
 use std::sync::OnceLock;
 
 /// A kernel's `(name, in_params, out_params, operation)`.
-pub(crate) type KernelDef = (&'static str, &'static str, &'static str, &'static str);
+pub type KernelDef = (&'static str, &'static str, &'static str, &'static str);
 
 /// The kernel of `def`, parsed once per process (`cell` is its static).
-pub(crate) fn cached(
+pub fn cached(
     cell: &'static OnceLock<ElementwiseKernel>,
     def: KernelDef,
 ) -> &'static ElementwiseKernel {
@@ -24,19 +26,15 @@ pub(crate) fn cached(
 }
 
 /// Whether arrays on `device` take the kernel path: off the CPU always; on
-/// the CPU only where this crate's tests ask for it ([`FORCE_KERNELS`]).
-pub(crate) fn use_kernels(device: Device) -> bool {
-    #[cfg(test)]
-    if FORCE_KERNELS.with(|f| f.get()) {
-        return true;
-    }
-    device != Device::Cpu
+/// the CPU only where tests ask for it ([`FORCE_KERNELS`]).
+pub fn use_kernels(device: Device) -> bool {
+    device != Device::Cpu || FORCE_KERNELS.with(|f| f.get())
 }
 
-#[cfg(test)]
 thread_local! {
-    /// Set by tests: [`use_kernels`] answers yes on the CPU too.
-    pub(crate) static FORCE_KERNELS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Set by tests (this crate's and kusari's): [`use_kernels`] answers
+    /// yes on the CPU too, to run the kernel paths against the loops.
+    pub static FORCE_KERNELS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Runs `f` with the kernel path forced on the CPU (tests only).
@@ -62,42 +60,18 @@ mod tests {
             eprintln!("NVRTC not found: skipped; run scripts/check-cuda-kernels");
             return;
         }
-        let mut n = 0;
-        for &(name, i, o, op) in super::super::nn::KERNELS
+        use super::super::{index, nn, special, ufunc};
+        let floats = [DType::F32, DType::F64];
+        let both: Vec<_> = nn::KERNELS
             .iter()
-            .chain(super::super::special::KERNELS)
-        {
-            let k = crate::ElementwiseKernel::new(i, o, op, name).unwrap();
-            for dtype in [DType::F32, DType::F64] {
-                let (kname, src) = cuda_check::elementwise_kernel_source(&k, dtype).unwrap();
-                for arch in [(8, 0), (9, 0)] {
-                    cuda_check::compile_source(&kname, &src, arch)
-                        .unwrap_or_else(|e| panic!("{name} {dtype} sm_{}{}: {e}", arch.0, arch.1));
-                    n += 1;
-                }
-            }
-        }
+            .chain(special::KERNELS)
+            .copied()
+            .collect();
+        let mut n = cuda_check::compile_kernel_defs(&both, &floats);
         // where's and take's kernels take every dtype, scatter_add's those
         // CUDA has an atomicAdd for.
-        let every: &[DType] = &crate::ALL_DTYPES;
-        for ((name, i, o, op), dtypes) in [
-            (super::super::ufunc::WHERE, every),
-            (super::super::index::TAKE, every),
-            (
-                super::super::index::SCATTER_ADD,
-                super::super::index::SCATTER_ADD_DTYPES,
-            ),
-        ] {
-            let k = crate::ElementwiseKernel::new(i, o, op, name).unwrap();
-            for &dtype in dtypes {
-                let (kname, src) = cuda_check::elementwise_kernel_source(&k, dtype).unwrap();
-                for arch in [(8, 0), (9, 0)] {
-                    cuda_check::compile_source(&kname, &src, arch)
-                        .unwrap_or_else(|e| panic!("{name} {dtype} sm_{}{}: {e}", arch.0, arch.1));
-                    n += 1;
-                }
-            }
-        }
+        n += cuda_check::compile_kernel_defs(&[ufunc::WHERE, index::TAKE], &crate::ALL_DTYPES);
+        n += cuda_check::compile_kernel_defs(&[index::SCATTER_ADD], index::SCATTER_ADD_DTYPES);
         println!("{n} operation kernels compiled, 0 failed");
     }
 }

@@ -3,7 +3,8 @@
 
 pub mod conv;
 pub mod index;
-mod kernel_path;
+#[doc(hidden)]
+pub mod kernel_path;
 pub mod linalg;
 pub mod manip;
 pub mod math;

@@ -507,16 +507,7 @@ fn run_step<T: Real + crate::array::Element, R: UpdateRule>(
         || !grad.is_c_contiguous()
         || grad.shape() != param.shape()
     {
-        if grad.shape() != param.shape() {
-            return Err(Error::Shape {
-                op: "Optimizer::update",
-                message: format!(
-                    "gradient shape {:?} differs from the parameter's {:?}",
-                    grad.shape(),
-                    param.shape()
-                ),
-            });
-        }
+        check_grad_shape(param, grad)?;
         grad_c = grad.astype_order(<T as Real>::DTYPE, Order::C)?;
         &grad_c
     } else {
@@ -562,6 +553,20 @@ fn run_step<T: Real + crate::array::Element, R: UpdateRule>(
     Ok(())
 }
 
+fn check_grad_shape(param: &Array, grad: &Array) -> Result<()> {
+    if grad.shape() != param.shape() {
+        return Err(Error::Shape {
+            op: "Optimizer::update",
+            message: format!(
+                "gradient shape {:?} differs from the parameter's {:?}",
+                grad.shape(),
+                param.shape()
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// [`run_step`] through the rule's kernel: the path for parameters off the
 /// CPU, where the loops cannot read the buffers.
 fn run_kernel<T: Real + crate::array::Element, R: UpdateRule>(
@@ -580,16 +585,7 @@ fn run_kernel<T: Real + crate::array::Element, R: UpdateRule>(
             ),
         });
     };
-    if grad.shape() != param.shape() {
-        return Err(Error::Shape {
-            op: "Optimizer::update",
-            message: format!(
-                "gradient shape {:?} differs from the parameter's {:?}",
-                grad.shape(),
-                param.shape()
-            ),
-        });
-    }
+    check_grad_shape(param, grad)?;
     let grad = crate::functions::loss::with_dtype(grad, <T as Real>::DTYPE)?;
     let mut args: Vec<crate::array::KernelArg<'_>> = vec![(&grad).into()];
     args.extend(k.scalars.iter().map(|&v| {
