@@ -26,7 +26,9 @@ mod tests {
             eprintln!("NVRTC not found: skipped; run scripts/check-cuda-kernels");
             return;
         }
+        use crate::functions::loss::sigmoid_cross_entropy as sig;
         let mut defs = vec![lstm::FORWARD, lstm::BACKWARD, sce::FORWARD, sce::BACKWARD];
+        defs.extend([sig::FORWARD, sig::BACKWARD]);
         defs.extend_from_slice(crate::optimizers::kernels::ALL);
         let n = cuda_check::compile_kernel_defs(&defs, &[DType::F32, DType::F64]);
         println!("{n} function-library and optimizer kernels compiled, 0 failed");

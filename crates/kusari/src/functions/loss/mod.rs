@@ -9,7 +9,7 @@ mod ctc;
 mod margin;
 pub(crate) mod prims;
 mod regression;
-mod sigmoid_cross_entropy;
+pub(crate) mod sigmoid_cross_entropy;
 mod softmax_cross_entropy;
 pub(crate) mod softmax_cross_entropy_kernel;
 mod vae;

@@ -2,16 +2,54 @@
 //! `sigmoid(x) - t`, each in one pass.
 
 use super::prims::mul_const;
-use super::{compute_dtype, contiguous, expect_reduce, labels, with_real, Real, Reduce};
-use crate::array::{Array, DType, Element as _, Error, Result};
+use super::{
+    compute_dtype, contiguous, expect_reduce, labels, with_dtype, with_real, Real, Reduce,
+};
+use crate::array::{Array, DType, Element as _, Error, KernelArg, Result};
 use crate::config;
 use crate::function_node::{apply1, BackwardContext, FunctionNode};
+use crate::functions::kernels::{cached, use_kernels, KernelDef};
 use crate::functions::{self as F, expect_float};
 use crate::Variable;
 use std::cell::Cell;
+use std::sync::OnceLock;
 
 const OP: &str = "sigmoid_cross_entropy";
 const IGNORE: i64 = -1;
+
+/// The per-element loss (in float64, as the loop) and whether the label
+/// counts, for arrays off the CPU.
+pub(crate) const FORWARD: KernelDef = (
+    "kusari_sigmoid_cross_entropy_fwd",
+    "T x, int64 t",
+    "float64 loss, float64 valid",
+    "double v = (double)x;
+     if (t == -1) { loss = 0; valid = 0; }
+     else {
+         double pos = v >= 0 ? 1.0 : 0.0;
+         loss = -(v * ((double)t - pos) - log1p(exp(-fabs(v))));
+         valid = 1;
+     }",
+);
+
+/// The gradient `(sigmoid(x) - t) g / count` (0 for ignored labels), for
+/// arrays off the CPU.
+pub(crate) const BACKWARD: KernelDef = (
+    "kusari_sigmoid_cross_entropy_bwd",
+    "T x, int64 t, float64 g, float64 inv",
+    "T gx",
+    "if (t == -1) { gx = 0; }
+     else {
+         T h = 0.5;
+         T y = tanh(x * h) * h + h;
+         gx = (y - (T)t) * (T)(g * inv);
+     }",
+);
+
+fn kernel(i: usize) -> &'static crate::array::ElementwiseKernel {
+    static CELLS: [OnceLock<crate::array::ElementwiseKernel>; 2] = [const { OnceLock::new() }; 2];
+    cached(&CELLS[i], [FORWARD, BACKWARD][i])
+}
 
 /// Cross entropy of `sigmoid(x)` against binary labels `t` of the same shape
 /// (Chainer's `F.sigmoid_cross_entropy`); labels `-1` are ignored. With
@@ -42,6 +80,31 @@ struct SigmoidCrossEntropy {
     count: Cell<f64>,
 }
 
+impl SigmoidCrossEntropy {
+    /// The forward off the CPU: per-element losses by [`FORWARD`], then the
+    /// device's sums; the count of valid labels is read back (one sync).
+    fn forward_kernel(&self, x: &Array, t: &Array, cd: DType) -> Result<Vec<Array>> {
+        let dtype = x.dtype();
+        let xd = with_dtype(x, cd)?;
+        let t = with_dtype(t, DType::I64)?;
+        let mut out = kernel(0).call_multi(&[&xd, &t])?;
+        let valid = out.pop().expect("two outputs");
+        let loss = out.pop().expect("two outputs");
+        if self.reduce == Reduce::No {
+            return Ok(vec![loss.astype(dtype)?]);
+        }
+        let count = if self.normalize {
+            valid.sum(None, false)?.item::<f64>()? as usize
+        } else {
+            x.shape().first().copied().unwrap_or(1)
+        };
+        let count = count.max(1) as f64;
+        self.count.set(count);
+        let mean = loss.sum(None, false)?.multiply(1.0 / count)?;
+        Ok(vec![mean.astype(dtype)?])
+    }
+}
+
 impl FunctionNode for SigmoidCrossEntropy {
     fn label(&self) -> &str {
         "SigmoidCrossEntropy"
@@ -59,6 +122,9 @@ impl FunctionNode for SigmoidCrossEntropy {
     fn forward(&self, x: &[&Array]) -> Result<Vec<Array>> {
         let dtype = x[0].dtype();
         let cd = compute_dtype(dtype);
+        if use_kernels(x[0].device()) {
+            return self.forward_kernel(x[0], x[1], cd);
+        }
         let xc = contiguous(OP, x[0], cd)?;
         let t = labels(OP, x[1])?;
         let mut per = vec![0.0f64; t.len()];
@@ -112,16 +178,26 @@ impl FunctionNode for SigmoidCrossEntropy {
                 .map(|&l| if l == IGNORE { 0.0 } else { inv })
                 .collect();
             let tf: Vec<f64> = t.iter().map(|&l| l.max(0) as f64).collect();
-            let shape = x.shape();
+            let (shape, dev) = (x.shape(), x.device());
             let diff = F::sub(
                 &F::sigmoid(&x)?,
-                &Variable::constant(Array::from_vec(tf, &shape)?.astype(dtype)?),
+                &Variable::constant(Array::from_vec(tf, &shape)?.astype(dtype)?.to_device(dev)?),
             )?;
-            let scaled = mul_const(&diff, Array::from_vec(mask, &shape)?.astype(dtype)?)?;
+            let mask = Array::from_vec(mask, &shape)?
+                .astype(dtype)?
+                .to_device(dev)?;
+            let scaled = mul_const(&diff, mask)?;
             let g = F::broadcast_to(&gy[0], &shape)?;
             return Ok(vec![Some(F::mul(&g, &scaled)?), None]);
         }
         let cd = compute_dtype(dtype);
+        if use_kernels(x.device()) {
+            let xd = with_dtype(&x.data(), cd)?;
+            let g = gy[0].data().astype(DType::F64)?;
+            let args: [KernelArg<'_>; 4] = [(&xd).into(), (&t_arr).into(), (&g).into(), inv.into()];
+            let gx = kernel(1).call(&args)?;
+            return Ok(vec![Some(Variable::constant(gx.astype(dtype)?)), None]);
+        }
         let xc = contiguous(OP, &x.data(), cd)?;
         let gc = contiguous(OP, &gy[0].data().broadcast_to(&x.shape())?, DType::F64)?;
         let gs = gc.as_slice::<f64>().expect("contiguous");
@@ -140,5 +216,55 @@ impl FunctionNode for SigmoidCrossEntropy {
             }
         });
         Ok(vec![Some(Variable::constant(gx.astype(dtype)?)), None])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::functions::kernels::FORCE_KERNELS;
+
+    /// The path off the CPU (its kernels forced on the CPU) against the
+    /// loops: value and gradient, both reductions, normalize both ways,
+    /// ignored labels, float16/32/64, strided x; and through double backprop.
+    #[test]
+    fn device_path_matches_the_loops() {
+        let xs: Vec<f64> = (0..12).map(|i| i as f64 * 0.9 - 5.0).collect();
+        let ts: Vec<i32> = (0..12).map(|i| [0, 1, -1][i % 3]).collect();
+        for dtype in [DType::F16, DType::F32, DType::F64] {
+            for (normalize, reduce) in [
+                (true, Reduce::Mean),
+                (false, Reduce::Mean),
+                (true, Reduce::No),
+            ] {
+                for double in [false, true] {
+                    let run = |forced: bool| -> Vec<Vec<f64>> {
+                        FORCE_KERNELS.with(|f| f.set(forced));
+                        let x = Variable::new(
+                            Array::from_vec(xs.clone(), &[4, 3])
+                                .unwrap()
+                                .astype(dtype)
+                                .unwrap()
+                                .t(),
+                        );
+                        let t =
+                            Variable::constant(Array::from_vec(ts.clone(), &[4, 3]).unwrap().t());
+                        let y = sigmoid_cross_entropy(&x, &t, normalize, reduce).unwrap();
+                        let y = F::sum(&y, None, false).unwrap();
+                        y.backward_with(false, double, None).unwrap();
+                        FORCE_KERNELS.with(|f| f.set(false));
+                        let v = |a: &Array| a.astype(DType::F64).unwrap().to_vec::<f64>().unwrap();
+                        let out = vec![v(&y.data()), v(&x.grad().unwrap())];
+                        out
+                    };
+                    let tol = if dtype == DType::F16 { 2e-3 } else { 1e-6 };
+                    for (cpu, dev) in run(false).iter().zip(run(true)) {
+                        for (a, b) in cpu.iter().zip(&dev) {
+                            assert!((a - b).abs() <= tol * (1.0 + a.abs()), "{dtype} {normalize} {reduce:?} {double}: loop {a}, device path {b}");
+                        }
+                    }
+                }
+            }
+        }
     }
 }
