@@ -895,7 +895,7 @@ impl State<'_> {
             Inst::AddRaw { param, idx, val } => {
                 let b = self.env.bufs[*param].expect("raw array given");
                 let idx = match &self.regs[*idx] {
-                    Reg::I64(v) => v.clone(),
+                    Reg::I64(v) => v,
                     _ => unreachable!("indices are int64"),
                 };
                 if let Some(bad) = out_of_bounds(&idx[..n], &mask.m, b.len) {
