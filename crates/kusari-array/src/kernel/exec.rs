@@ -854,28 +854,14 @@ impl State<'_> {
                 self.regs[*dst] = d;
             }
             Inst::LoadRaw { dst, param, idx } => {
-                let b = self.env.bufs[*param].expect("raw array given");
-                let idx = match &self.regs[*idx] {
-                    Reg::I64(v) => v,
-                    _ => unreachable!("indices are int64"),
-                };
-                if let Some(bad) = out_of_bounds(&idx[..n], &mask.m, b.len) {
-                    return Err(self.oob(*param, bad, b.len));
-                }
-                let idx = idx.clone();
+                let (b, idx) = self.raw_access(*param, *idx, mask)?;
+                let idx = idx.to_vec();
                 let mut d = std::mem::take(&mut self.regs[*dst]);
                 with_reg!(&mut d, d => load_gather(&b, &idx[..n], &mask.m, &mut d[..n]));
                 self.regs[*dst] = d;
             }
             Inst::StoreRaw { param, idx, val } => {
-                let b = self.env.bufs[*param].expect("raw array given");
-                let idx = match &self.regs[*idx] {
-                    Reg::I64(v) => v,
-                    _ => unreachable!("indices are int64"),
-                };
-                if let Some(bad) = out_of_bounds(&idx[..n], &mask.m, b.len) {
-                    return Err(self.oob(*param, bad, b.len));
-                }
+                let (b, idx) = self.raw_access(*param, *idx, mask)?;
                 with_reg!(&self.regs[*val], v => {
                     for k in 0..n {
                         if mask.m[k] {
@@ -893,14 +879,7 @@ impl State<'_> {
                 });
             }
             Inst::AddRaw { param, idx, val } => {
-                let b = self.env.bufs[*param].expect("raw array given");
-                let idx = match &self.regs[*idx] {
-                    Reg::I64(v) => v,
-                    _ => unreachable!("indices are int64"),
-                };
-                if let Some(bad) = out_of_bounds(&idx[..n], &mask.m, b.len) {
-                    return Err(self.oob(*param, bad, b.len));
-                }
+                let (b, idx) = self.raw_access(*param, *idx, mask)?;
                 macro_rules! add_lanes {
                     ($v:ident) => {{
                         let mut cur = [Default::default()];
@@ -1012,6 +991,20 @@ impl State<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Raw array `param` and the index register `idx`, whose active lanes
+    /// (of the first `n`) are checked to lie within the array.
+    fn raw_access(&self, param: usize, idx: R, mask: &Mask) -> Result<(Buf, &[i64])> {
+        let b = self.env.bufs[param].expect("raw array given");
+        let idx = match &self.regs[idx] {
+            Reg::I64(v) => &v[..self.n],
+            _ => unreachable!("indices are int64"),
+        };
+        if let Some(bad) = out_of_bounds(idx, &mask.m, b.len) {
+            return Err(self.oob(param, bad, b.len));
+        }
+        Ok((b, idx))
     }
 
     fn oob(&self, param: usize, idx: i64, len: usize) -> Error {
