@@ -20,7 +20,7 @@ for line in sys.stdin:
         shutil.copy2(m["executable"], os.path.join(sys.argv[1], name))
 ' "$out/tests"
 cargo build --release -p kusari-array --example seed_benchmark --example elementwise_kernel
-cargo build --release -p kusari --example train_mnist
-for b in seed_benchmark elementwise_kernel train_mnist; do cp "target/release/examples/$b" "$out/bin/"; done
+cargo build --release -p kusari --example train_mnist --example train_mnist_cnn
+for b in seed_benchmark elementwise_kernel train_mnist train_mnist_cnn; do cp "target/release/examples/$b" "$out/bin/"; done
 cp scripts/gpu-check.sh scripts/seed_benchmark_cupy.py "$out/"
 echo "gpu bundle: $(ls "$out/tests" | wc -l) test binaries, $(ls "$out/bin" | wc -l) programs in $out/"

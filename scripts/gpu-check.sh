@@ -70,5 +70,11 @@ if timeout 180 ./bin/train_mnist --device cuda:0 --epoch 2 --out gpu-result --no
 else
   failed=$((failed + 1)); echo "FAIL  train_mnist --device cuda:0"; tail -20 train_mnist.log
 fi
+echo "== train_mnist_cnn on cuda:0, 1 epoch (convolution, pooling: im2col/col2im kernels + cuBLAS) =="
+if timeout 180 ./bin/train_mnist_cnn --device cuda:0 --epoch 1 --out gpu-result-cnn --noplot >train_mnist_cnn.log 2>&1; then
+  grep -E "^ *[0-9]+ " train_mnist_cnn.log | tail -2
+else
+  failed=$((failed + 1)); echo "FAIL  train_mnist_cnn --device cuda:0"; tail -20 train_mnist_cnn.log
+fi
 echo "gpu-check: $failed failing step(s)"
 [ "$failed" -eq 0 ]

@@ -10,8 +10,11 @@
 //! goes straight into a gemm; samples run in parallel with single-threaded
 //! gemms, or, for batches smaller than the thread count, one after another
 //! with threaded gemms. 1-tap kernels with stride 1 and no padding skip im2col.
-//! `f16`/`bf16` compute in `f32`.
+//! `f16`/`bf16` compute in `f32`. Off the CPU the same operations run as
+//! im2col/col2im kernels around the device's matmul (`window_kernels`).
 
+use super::kernel_path::use_kernels;
+use super::window_kernels::{self as wk, contiguous};
 use crate::backend::cpu::conv::{
     col2im_one, for_samples, gemm, im2col_one, plan, ConvFloat, Geo, Mat, SyncPtr,
 };
@@ -259,6 +262,9 @@ pub fn im2col(x: &Array, w: &Window, pad_value: f64) -> Result<Array> {
     let inp = &x.shape()[2..];
     let out = w.outsize(OP, inp)?;
     let geo = w.geo(inp, &out);
+    if use_kernels(x.device()) {
+        return cast_back(wk::im2col(&contiguous(x, dt)?, &geo, pad_value)?, x.dtype());
+    }
     let xa = prepared(OP, x, dt)?;
     let mut shape = vec![n, c];
     shape.extend(&w.ksize);
@@ -305,6 +311,9 @@ pub fn col2im(col: &Array, w: &Window, in_size: &[usize]) -> Result<Array> {
     let dt = compute_dtype(OP, "col", col.dtype())?;
     let (n, c) = (col.shape()[0], col.shape()[1]);
     let geo = w.geo(in_size, out);
+    if use_kernels(col.device()) {
+        return cast_back(wk::col2im(&contiguous(col, dt)?, &geo)?, col.dtype());
+    }
     let ca = prepared(OP, col, dt)?;
     let mut shape = vec![n, c];
     shape.extend(in_size);
@@ -321,6 +330,15 @@ pub fn col2im(col: &Array, w: &Window, in_size: &[usize]) -> Result<Array> {
         });
     });
     cast_back(x, col.dtype())
+}
+
+/// The operands of a product on one device (an error naming both otherwise).
+fn same_devices(op: &'static str, a: &Array, b: &Array, c: Option<&Array>) -> Result<()> {
+    Array::same_device(op, a, b)?;
+    match c {
+        Some(c) => Array::same_device(op, a, c).map(|_| ()),
+        None => Ok(()),
+    }
 }
 
 fn check_groups(op: &'static str, groups: usize, channels: &[(&str, usize)]) -> Result<()> {
@@ -399,6 +417,11 @@ pub fn convolution(x: &Array, w: &Array, b: Option<&Array>, p: &ConvParams) -> R
     let out = win.outsize(OP, inp)?;
     let geo = win.geo(inp, &out);
     let dt = compute_dtype(OP, "x", x.dtype().promote(w.dtype()))?;
+    if use_kernels(x.device()) {
+        same_devices(OP, x, w, b)?;
+        let y = wk::convolution(x, w, b, p.groups, &geo, dt)?;
+        return cast_back(y, x.dtype().promote(w.dtype()));
+    }
     let (xa, wa) = (prepared(OP, x, dt)?, prepared(OP, w, dt)?);
     let ba = b.map(|b| prepared(OP, b, dt)).transpose()?;
     let mut shape = vec![n, o];
@@ -494,6 +517,11 @@ pub fn convolution_transpose(
     }
     let geo = win.geo(outsize, xsp);
     let dt = compute_dtype(OP, "x", x.dtype().promote(w.dtype()))?;
+    if use_kernels(x.device()) {
+        same_devices(OP, x, w, b)?;
+        let y = wk::convolution_transpose(x, w, b, p.groups, &geo, dt)?;
+        return cast_back(y, x.dtype().promote(w.dtype()));
+    }
     let (xa, wa) = (prepared(OP, x, dt)?, prepared(OP, w, dt)?);
     let ba = b.map(|b| prepared(OP, b, dt)).transpose()?;
     let mut shape = vec![n, o];
@@ -574,6 +602,11 @@ pub fn convolution_grad_weight(
     }
     let geo = win.geo(inp, &out);
     let dt = compute_dtype(OP, "x", x.dtype().promote(gy.dtype()))?;
+    if use_kernels(x.device()) {
+        same_devices(OP, x, gy, None)?;
+        let gw = wk::convolution_grad_weight(x, gy, p.groups, &geo, dt)?;
+        return cast_back(gw, x.dtype().promote(gy.dtype()));
+    }
     let (xa, ga) = (prepared(OP, x, dt)?, prepared(OP, gy, dt)?);
     let (g, cg, og) = (p.groups, c / p.groups, o / p.groups);
     let (ks, ps, isz) = (geo.k_size(), geo.out_size(), geo.in_size());

@@ -1,6 +1,7 @@
 //! What the operations with hand-written CPU loops and a kernel path off the
 //! CPU (`nn`'s fused activation gradients and softmax, `special`'s
-//! functions, `where`, `take`, `scatter_add`) share: their kernels built once per process, the switch that
+//! functions, `where`, `take`, `scatter_add`, the convolution and pooling
+//! windows) share: their kernels built once per process, the switch that
 //! picks the path, and the NVRTC check of every definition. The kernels are
 //! [`ElementwiseKernel`]s, so on a GPU they go through the one code
 //! generator, and on the CPU the tests run them through the interpreter
@@ -60,11 +61,12 @@ mod tests {
             eprintln!("NVRTC not found: skipped; run scripts/check-cuda-kernels");
             return;
         }
-        use super::super::{index, nn, special, ufunc};
+        use super::super::{index, nn, special, ufunc, window_kernels};
         let floats = [DType::F32, DType::F64];
         let both: Vec<_> = nn::KERNELS
             .iter()
             .chain(special::KERNELS)
+            .chain(window_kernels::KERNELS)
             .copied()
             .collect();
         let mut n = cuda_check::compile_kernel_defs(&both, &floats);

@@ -16,3 +16,4 @@ pub mod reduce;
 pub mod sort;
 pub mod special;
 pub mod ufunc;
+mod window_kernels;

@@ -3,8 +3,12 @@
 //! indexes (Chainer's `indexes`), its scatter (gradient, upsampling) and
 //! gather (second-order gradient), and average/sum pooling with its adjoint.
 //! Each (sample, channel) plane is independent; planes run in parallel.
+//! Off the CPU each is one gathering kernel (`window_kernels`), which
+//! checks no indexes on the host: out-of-window indexes read 0 there.
 
 use super::conv::{compute_dtype, new_c, prepared, slice, slice_mut, Window};
+use super::kernel_path::use_kernels;
+use super::window_kernels::{self as wk, contiguous};
 use crate::backend::cpu::conv::{ConvFloat, Geo, SyncPtr};
 use crate::backend::cpu::simd::max_pool_planes;
 use crate::{Array, DType, Error, Result};
@@ -19,6 +23,17 @@ pub enum PoolDivisor {
     Valid,
     /// Nothing: a sum pooling (the adjoint of unpooling).
     One,
+}
+
+impl PoolDivisor {
+    /// The divisor's code in the pooling kernels.
+    fn code(self) -> i64 {
+        match self {
+            PoolDivisor::WindowSize => 0,
+            PoolDivisor::Valid => 1,
+            PoolDivisor::One => 2,
+        }
+    }
 }
 
 fn check_x(op: &'static str, x: &Array, w: &Window) -> Result<()> {
@@ -95,6 +110,10 @@ pub fn max_pooling(x: &Array, w: &Window) -> Result<(Array, Array)> {
     let inp = &x.shape()[2..];
     let out = w.outsize(OP, inp)?;
     let geo = w.geo(inp, &out);
+    if use_kernels(x.device()) {
+        let (y, idx) = wk::max_pooling(&contiguous(x, dt)?, &geo)?;
+        return Ok((cast_back(y, x.dtype())?, idx));
+    }
     let xa = prepared(OP, x, dt)?;
     let mut y = new_c(dt, &shape_of(n, c, &out), false)?;
     let mut idx = new_c(DType::I32, &shape_of(n, c, &out), false)?;
@@ -174,8 +193,13 @@ pub fn max_pooling_scatter(
     check_x(OP, gy, w)?;
     let geo = checked_geo(OP, gy, w, in_size)?;
     check_indexes(OP, gy, indexes)?;
-    let iv = index_vec(OP, indexes, geo.k_size())?;
     let dt = compute_dtype(OP, "gy", gy.dtype())?;
+    if use_kernels(gy.device()) {
+        Array::same_device(OP, gy, indexes)?;
+        let gx = wk::max_pooling_scatter(&contiguous(gy, dt)?, indexes, &geo)?;
+        return cast_back(gx, gy.dtype());
+    }
+    let iv = index_vec(OP, indexes, geo.k_size())?;
     let (n, c) = (gy.shape()[0], gy.shape()[1]);
     let ga = prepared(OP, gy, dt)?;
     let mut gx = new_c(dt, &shape_of(n, c, in_size), true)?;
@@ -215,8 +239,13 @@ pub fn max_pooling_gather(x: &Array, indexes: &Array, w: &Window) -> Result<Arra
         ));
     }
     let geo = w.geo(inp, &out);
-    let iv = index_vec(OP, indexes, geo.k_size())?;
     let dt = compute_dtype(OP, "x", x.dtype())?;
+    if use_kernels(x.device()) {
+        Array::same_device(OP, x, indexes)?;
+        let y = wk::max_pooling_gather(&contiguous(x, dt)?, indexes, &geo)?;
+        return cast_back(y, x.dtype());
+    }
+    let iv = index_vec(OP, indexes, geo.k_size())?;
     let xa = prepared(OP, x, dt)?;
     let mut y = new_c(dt, &yshape, true)?;
     let (isz, osz) = (geo.in_size(), geo.out_size());
@@ -387,6 +416,10 @@ pub fn average_pooling(x: &Array, w: &Window, div: PoolDivisor) -> Result<Array>
     let inp = &x.shape()[2..];
     let out = w.outsize(OP, inp)?;
     let geo = w.geo(inp, &out);
+    if use_kernels(x.device()) {
+        let y = wk::average_pooling(&contiguous(x, dt)?, &geo, div.code(), false)?;
+        return cast_back(y, x.dtype());
+    }
     let inv = inverse_widths(&geo, div);
     let xa = prepared(OP, x, dt)?;
     let mut y = new_c(dt, &shape_of(n, c, &out), false)?;
@@ -430,8 +463,12 @@ pub fn average_pooling_grad(
     const OP: &str = "average_pooling_grad";
     check_x(OP, gy, w)?;
     let geo = checked_geo(OP, gy, w, in_size)?;
-    let inv = inverse_widths(&geo, div);
     let dt = compute_dtype(OP, "gy", gy.dtype())?;
+    if use_kernels(gy.device()) {
+        let gx = wk::average_pooling(&contiguous(gy, dt)?, &geo, div.code(), true)?;
+        return cast_back(gx, gy.dtype());
+    }
+    let inv = inverse_widths(&geo, div);
     let (n, c) = (gy.shape()[0], gy.shape()[1]);
     let ga = prepared(OP, gy, dt)?;
     let mut gx = new_c(dt, &shape_of(n, c, in_size), true)?;

@@ -527,3 +527,68 @@ fn scatter_add_matches_the_cpu() {
         .scatter_add(&idx.to_device(g).unwrap(), &vals, 0)
         .is_err());
 }
+
+/// Convolution (its three products) and pooling on the device — im2col /
+/// col2im kernels around cuBLAS, the pooling kernels — against the CPU
+/// loops, with groups and padding, in float32 and float16.
+#[test]
+fn convolution_and_pooling_match_the_cpu() {
+    use crate::ops::conv::{self, ConvParams, Window};
+    use crate::ops::pool::{self, PoolDivisor};
+    let Some(g) = gpu() else { return };
+    let p = ConvParams {
+        stride: vec![1, 2],
+        pad: vec![1, 1],
+        dilate: vec![1, 1],
+        cover_all: false,
+        groups: 2,
+    };
+    for dt in [DType::F32, DType::F16] {
+        let tol = if dt == DType::F16 { 1e-2 } else { 1e-4 };
+        cpu_gpu_allclose(g, tol, |d| {
+            conv::convolution(
+                &sample(d, dt, &[3, 4, 9, 8])?,
+                &sample(d, dt, &[6, 2, 3, 3])?,
+                Some(&sample(d, dt, &[6])?),
+                &p,
+            )
+        });
+        cpu_gpu_allclose(g, tol, |d| {
+            conv::convolution_grad_weight(
+                &sample(d, dt, &[3, 4, 9, 8])?,
+                &sample(d, dt, &[3, 6, 9, 4])?,
+                &[3, 3],
+                &p,
+            )
+        });
+        cpu_gpu_allclose(g, tol, |d| {
+            conv::convolution_transpose(
+                &sample(d, dt, &[3, 4, 9, 4])?,
+                &sample(d, dt, &[4, 3, 3, 3])?,
+                None,
+                &p,
+                &[9, 8],
+            )
+        });
+        let mut w = Window::new(&[3, 3], &[2, 2], &[1, 1]);
+        w.cover_all = true;
+        cpu_gpu_allclose(g, tol, |d| {
+            Ok(pool::max_pooling(&sample(d, dt, &[2, 3, 9, 8])?, &w)?.0)
+        });
+        cpu_gpu_allclose(g, 0.0, |d| {
+            Ok(pool::max_pooling(&sample(d, dt, &[2, 3, 9, 8])?, &w)?.1)
+        });
+        cpu_gpu_allclose(g, tol, |d| {
+            let (_, idx) = pool::max_pooling(&sample(d, dt, &[2, 3, 9, 8])?, &w)?;
+            pool::max_pooling_scatter(&sample(d, dt, idx.shape())?, &idx, &w, &[9, 8])
+        });
+        for div in [PoolDivisor::WindowSize, PoolDivisor::Valid] {
+            cpu_gpu_allclose(g, tol, |d| {
+                pool::average_pooling(&sample(d, dt, &[2, 3, 9, 8])?, &w, div)
+            });
+            cpu_gpu_allclose(g, tol, |d| {
+                pool::average_pooling_grad(&sample(d, dt, &[2, 3, 5, 5])?, &w, &[9, 8], div)
+            });
+        }
+    }
+}

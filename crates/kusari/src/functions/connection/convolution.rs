@@ -503,3 +503,72 @@ pub fn depthwise_convolution_2d(
     };
     conv("depthwise_convolution_2d", 2, x, &wt, b, &a)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::array::DType;
+    use crate::functions::kernels::FORCE_KERNELS;
+
+    /// A small convolutional network through the paths arrays off the CPU
+    /// take (im2col/col2im kernels, matmul, the pooling kernels; forced on
+    /// the CPU) against the CPU loops: outputs, first gradients and the
+    /// second-order gradients of `sum(gx²)`, in float32 and float64.
+    #[test]
+    fn device_path_matches_the_loops() {
+        let vals = |n: usize, seed: usize| -> Vec<f64> {
+            (0..n)
+                .map(|i| (((i + seed) * 7919) % 29) as f64 / 14.0 - 1.0)
+                .collect()
+        };
+        for dtype in [DType::F32, DType::F64] {
+            let run = |forced: bool| -> Vec<Vec<f64>> {
+                FORCE_KERNELS.with(|f| f.set(forced));
+                let arr = |shape: &[usize], seed: usize| {
+                    let n = shape.iter().product();
+                    Array::from_vec(vals(n, seed), shape)
+                        .unwrap()
+                        .astype(dtype)
+                        .unwrap()
+                };
+                let x = Variable::new(arr(&[2, 4, 7, 6], 1));
+                let w = Variable::new(arr(&[6, 2, 3, 3], 2));
+                let b = Variable::new(arr(&[6], 3));
+                let wd = Variable::new(arr(&[6, 3, 2, 2], 4));
+                let args = ConvArgs::default().stride(&[1, 2]).pad(&[1]).groups(2);
+                let h = convolution_2d(&x, &w, Some(&b), &args).unwrap();
+                let h = F::relu(&h).unwrap();
+                let h = F::max_pooling_2d(&h, &[2], None, &[0], true).unwrap();
+                let h = deconvolution_2d(&h, &wd, None, &ConvArgs::default().stride(&[2])).unwrap();
+                let y = F::average_pooling_nd(&h, &[3, 2], Some(&[2, 1]), &[1, 0], None).unwrap();
+                let c = Variable::constant(arr(&y.shape(), 5));
+                let loss = F::sum(&F::mul(&y, &c).unwrap(), None, false).unwrap();
+                let gs = crate::grad(&[&loss], &[&x, &w, &b, &wd], None, true).unwrap();
+                let gx = gs[0].clone().unwrap();
+                let gg = F::sum(&F::mul(&gx, &gx).unwrap(), None, false).unwrap();
+                let second = crate::grad(&[&gg], &[&w, &wd], None, false).unwrap();
+                FORCE_KERNELS.with(|f| f.set(false));
+                let v = |a: &Array| a.astype(DType::F64).unwrap().to_vec::<f64>().unwrap();
+                let mut out = vec![v(&y.data())];
+                out.extend(
+                    gs.iter()
+                        .chain(&second)
+                        .map(|g| v(&g.as_ref().unwrap().data())),
+                );
+                out
+            };
+            let tol = if dtype == DType::F32 { 1e-5 } else { 1e-12 };
+            let (cpu, dev) = (run(false), run(true));
+            for (k, (a, b)) in cpu.iter().zip(&dev).enumerate() {
+                assert_eq!(a.len(), b.len(), "{dtype} output {k}");
+                let scale = a.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+                for (p, q) in a.iter().zip(b) {
+                    assert!(
+                        (p - q).abs() <= tol * scale,
+                        "{dtype} output {k}: loop {p}, device path {q}"
+                    );
+                }
+            }
+        }
+    }
+}

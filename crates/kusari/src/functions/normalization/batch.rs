@@ -1,9 +1,11 @@
-//! Batch normalization: the training form (batch statistics, computed by
-//! dedicated loops: one pass per statistic, one for the output; the
-//! gradient in two passes) and the fixed (inference) form.
+//! Batch normalization: the training form (batch statistics, computed on
+//! the CPU by dedicated loops: one pass per statistic, one for the output;
+//! the gradient in two passes; off the CPU by float64 array operations on
+//! the device) and the fixed (inference) form.
 
 use crate::array::{Array, DType, Error, Result};
 use crate::function_node::{apply, BackwardContext, FunctionNode};
+use crate::functions::kernels::use_kernels;
 use crate::functions::{
     add, add_constant, expect_float, mul, mul_constant, neg, pow_constant, reshape, sub, sum,
 };
@@ -282,11 +284,91 @@ pub struct BatchStats {
     pub count: usize,
 }
 
-/// What backward needs from forward: per-channel mean and 1/std.
+/// What backward needs from forward: per-channel mean, 1/std and the
+/// biased variance, in float64, gamma's shape, on `x`'s device.
 struct Saved {
-    mean: Vec<f64>,
-    inv_std: Vec<f64>,
-    var: Vec<f64>,
+    mean: Array,
+    inv_std: Array,
+    var: Array,
+}
+
+impl Saved {
+    fn from_host(l: &Layout, mean: Vec<f64>, inv_std: Vec<f64>, var: Vec<f64>) -> Result<Saved> {
+        let a = |v: Vec<f64>| Array::from_vec(v, &l.key_shape);
+        Ok(Saved {
+            mean: a(mean)?,
+            inv_std: a(inv_std)?,
+            var: a(var)?,
+        })
+    }
+}
+
+fn host_f64(a: &Array) -> &[f64] {
+    a.as_slice::<f64>()
+        .expect("host statistics are contiguous float64")
+}
+
+/// Off the CPU, batch normalization is array operations in float64 (the
+/// CPU loops' precision) on the device: reductions over the normalized
+/// axes and broadcasts of the per-channel values, no host round trip.
+mod device {
+    use super::{Layout, Saved};
+    use crate::array::{Array, DType, Result};
+
+    fn per_channel(l: &Layout, a: &Array) -> Result<Array> {
+        a.astype(DType::F64)?.reshape_to(&l.expanded)
+    }
+
+    pub(super) fn forward(
+        l: &Layout,
+        eps: f64,
+        x: &Array,
+        gamma: &Array,
+        beta: &Array,
+    ) -> Result<(Saved, Array)> {
+        let axes = l.axes_isize();
+        let m = l.count().max(1) as f64;
+        let xd = x.astype(DType::F64)?;
+        let mean = xd.sum(Some(&axes), true)?.true_divide(m)?;
+        let d = xd.subtract(&mean)?;
+        let var = d.square()?.sum(Some(&axes), true)?.true_divide(m)?;
+        let inv_std = var.add(eps)?.rsqrt()?;
+        let scale = per_channel(l, gamma)?.multiply(&inv_std)?;
+        let shift = per_channel(l, beta)?.subtract(&mean.multiply(&scale)?)?;
+        let y = xd.multiply(&scale)?.add(&shift)?.astype(x.dtype())?;
+        let key = |a: Array| a.reshape_to(&l.key_shape);
+        let saved = Saved {
+            mean: key(mean)?,
+            inv_std: key(inv_std)?,
+            var: key(var)?,
+        };
+        Ok((saved, y))
+    }
+
+    /// `(gx, ggamma, gbeta)`, the per-channel ones in float64.
+    pub(super) fn backward(
+        l: &Layout,
+        s: &Saved,
+        x: &Array,
+        gamma: &Array,
+        gy: &Array,
+    ) -> Result<(Array, Array, Array)> {
+        let axes = l.axes_isize();
+        let m = l.count().max(1) as f64;
+        let e = |a: &Array| a.reshape_to(&l.expanded);
+        let (mean, inv_std) = (e(&s.mean)?, e(&s.inv_std)?);
+        let gyd = gy.astype(DType::F64)?;
+        let x_hat = x.astype(DType::F64)?.subtract(&mean)?.multiply(&inv_std)?;
+        let gbeta = gyd.sum(Some(&axes), false)?;
+        let ggamma = gyd.multiply(&x_hat)?.sum(Some(&axes), false)?;
+        let coeff = per_channel(l, gamma)?.multiply(&inv_std)?;
+        let inner = x_hat
+            .multiply(&e(&ggamma)?)?
+            .add(&e(&gbeta)?)?
+            .true_divide(m)?;
+        let gx = coeff.multiply(&gyd.subtract(&inner)?)?.astype(x.dtype())?;
+        Ok((gx, ggamma, gbeta))
+    }
 }
 
 struct BatchNormalization {
@@ -307,6 +389,11 @@ impl FunctionNode for BatchNormalization {
         let l = &self.layout;
         let dims = (l.outer, l.channels, l.inner);
         let m = l.count() as f64;
+        if use_kernels(x.device()) {
+            let (saved, y) = device::forward(l, self.eps, x, gamma, beta)?;
+            *self.saved.borrow_mut() = Some(Rc::new(saved));
+            return Ok(vec![y]);
+        }
         let cd = compute_dtype(x.dtype());
         let xb = l.blocked(x, cd)?;
         let g = gamma.astype(DType::F64)?.ravel()?.to_vec::<f64>()?;
@@ -327,7 +414,7 @@ impl FunctionNode for BatchNormalization {
             let y = channel_map::<T>(xs.len(), (l.channels, l.inner), |c, k| {
                 T::of(xs[k].f() * scale[c] + shift[c])
             });
-            (Saved { mean, inv_std, var }, Array::from_vec(y, xb.shape())?)
+            (Saved::from_host(l, mean, inv_std, var)?, Array::from_vec(y, xb.shape())?)
         });
         *self.saved.borrow_mut() = Some(Rc::new(saved));
         Ok(vec![l.unblocked(y, x.shape(), x.dtype())?])
@@ -372,21 +459,30 @@ impl FunctionNode for BatchNormalizationGrad {
         let s: &Saved = &self.saved;
         let dims = (l.outer, l.channels, l.inner);
         let m = l.count() as f64;
+        if use_kernels(x.device()) {
+            let (gx, ggamma, gbeta) = device::backward(l, s, x, gamma, gy)?;
+            return Ok(vec![
+                gx,
+                ggamma.astype(gamma.dtype())?,
+                gbeta.astype(gamma.dtype())?,
+            ]);
+        }
         let cd = compute_dtype(x.dtype());
         let (xb, gyb) = (l.blocked(x, cd)?, l.blocked(gy, cd)?);
         let g = gamma.astype(DType::F64)?.ravel()?.to_vec::<f64>()?;
+        let (mean, inv_std) = (host_f64(&s.mean), host_f64(&s.inv_std));
         let (gx, ggamma, gbeta) = with_real!(cd, T => {
             let (xs, gys) = (slice_of::<T>(&xb), slice_of::<T>(&gyb));
             let sums = channel_sums2(xs, gys, dims, |c, x, gy| {
                 let gy = gy.f();
-                (gy, gy * (x.f() - s.mean[c]) * s.inv_std[c])
+                (gy, gy * (x.f() - mean[c]) * inv_std[c])
             });
             let gbeta: Vec<f64> = sums.iter().map(|p| p.0).collect();
             let ggamma: Vec<f64> = sums.iter().map(|p| p.1).collect();
             // gx = gamma / std * (gy - gbeta / m - x_hat * ggamma / m)
-            let coeff: Vec<f64> = (0..l.channels).map(|c| g[c] * s.inv_std[c]).collect();
+            let coeff: Vec<f64> = (0..l.channels).map(|c| g[c] * inv_std[c]).collect();
             let gx = channel_map::<T>(xs.len(), (l.channels, l.inner), |c, k| {
-                let x_hat = (xs[k].f() - s.mean[c]) * s.inv_std[c];
+                let x_hat = (xs[k].f() - mean[c]) * inv_std[c];
                 T::of(coeff[c] * (gys[k].f() - (gbeta[c] + x_hat * ggamma[c]) / m.max(1.0)))
             });
             (Array::from_vec(gx, xb.shape())?, ggamma, gbeta)
@@ -418,8 +514,8 @@ impl FunctionNode for BatchNormalizationGrad {
         let axes = l.axes_isize();
         let sum_r = |v: &Variable| sum(v, Some(&axes), false);
         let inv_m = 1.0 / l.count().max(1) as f64;
-        let inv_std_a = channel_array(&self.saved.inv_std, &l.key_shape, dtype)?;
-        let mean_a = channel_array(&self.saved.mean, &l.key_shape, dtype)?;
+        let inv_std_a = self.saved.inv_std.astype(dtype)?;
+        let mean_a = self.saved.mean.astype(dtype)?;
         let x_hat = Variable::constant(
             x.array()
                 .subtract(&mean_a.reshape_to(&l.expanded)?)?
@@ -532,8 +628,8 @@ pub fn batch_normalization_with_stats(
     let saved = saved.borrow().clone().expect("forward ran");
     let dtype = gamma.dtype();
     let stats = BatchStats {
-        mean: channel_array(&saved.mean, &layout.key_shape, dtype)?,
-        var: channel_array(&saved.var, &layout.key_shape, dtype)?,
+        mean: saved.mean.astype(dtype)?,
+        var: saved.var.astype(dtype)?,
         count: layout.count(),
     };
     Ok((y, stats))
@@ -567,4 +663,98 @@ pub fn fixed_batch_normalization(
     let scale = mul(gamma, &inv_std)?;
     let shift = sub(beta, &mul(mean, &scale)?)?;
     add(&mul(x, &l.expand(&scale)?)?, &l.expand(&shift)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::functions::kernels::FORCE_KERNELS;
+
+    /// The path off the CPU (array operations in float64, forced on the
+    /// CPU) against the loops: output, batch statistics, first gradients
+    /// and second-order gradients (of `sum(gx²)` through double backprop),
+    /// for the default axes, a permuted key (`axis=[1]` of 3-D) and a
+    /// strided x, in float16, float32 and float64.
+    #[test]
+    fn device_path_matches_the_loops() {
+        let xs: Vec<f64> = (0..60)
+            .map(|i| ((i * 37) % 23) as f64 * 0.25 - 2.5)
+            .collect();
+        // (x shape, gamma shape, axis, transpose x)
+        type Case = (
+            &'static [usize],
+            &'static [usize],
+            Option<&'static [usize]>,
+            bool,
+        );
+        let cases: [Case; 3] = [
+            (&[5, 3, 4], &[3], None, false),
+            (&[4, 5, 3], &[4, 3], Some(&[1]), false),
+            (&[4, 3, 5], &[3], None, true),
+        ];
+        for (shape, gshape, axis, transpose) in cases {
+            for dtype in [DType::F16, DType::F32, DType::F64] {
+                let run = |forced: bool| -> Vec<Vec<f64>> {
+                    FORCE_KERNELS.with(|f| f.set(forced));
+                    let mut x = Array::from_vec(xs.clone(), shape)
+                        .unwrap()
+                        .astype(dtype)
+                        .unwrap();
+                    if transpose {
+                        // Same values at (n, c, k) as a C-ordered (n, k, c) copy read back transposed.
+                        let sw = [shape[0], shape[2], shape[1]];
+                        x = x.reshape_to(&sw).unwrap().swapaxes(1, 2).unwrap();
+                    }
+                    let x = Variable::new(x);
+                    let gn: usize = gshape.iter().product();
+                    let g = |off: f64| {
+                        let v: Vec<f64> = (0..gn).map(|i| off + 0.3 * i as f64).collect();
+                        Variable::new(Array::from_vec(v, gshape).unwrap().astype(dtype).unwrap())
+                    };
+                    let (gamma, beta) = (g(0.7), g(-0.4));
+                    let (y, stats) =
+                        batch_normalization_with_stats(&x, &gamma, &beta, 2e-5, axis).unwrap();
+                    let w = Variable::constant(
+                        Array::from_vec(
+                            (0..60).map(|i| (i % 7) as f64 - 3.0).collect(),
+                            &y.shape(),
+                        )
+                        .unwrap()
+                        .astype(dtype)
+                        .unwrap(),
+                    );
+                    let loss = crate::functions::sum(&mul(&y, &w).unwrap(), None, false).unwrap();
+                    let gs = crate::grad(&[&loss], &[&x, &gamma, &beta], None, true).unwrap();
+                    let gx = gs[0].clone().unwrap();
+                    let gg = crate::functions::sum(&mul(&gx, &gx).unwrap(), None, false).unwrap();
+                    let second = crate::grad(&[&gg], &[&x, &gamma], None, false).unwrap();
+                    FORCE_KERNELS.with(|f| f.set(false));
+                    let v = |a: &Array| a.astype(DType::F64).unwrap().to_vec::<f64>().unwrap();
+                    let mut out = vec![v(&y.data()), v(&stats.mean), v(&stats.var)];
+                    out.extend(gs.iter().map(|g| v(&g.as_ref().unwrap().data())));
+                    out.extend(second.iter().map(|g| v(&g.as_ref().unwrap().data())));
+                    out
+                };
+                let tol = if dtype == DType::F16 {
+                    4e-3
+                } else if dtype == DType::F32 {
+                    2e-5
+                } else {
+                    1e-10
+                };
+                let (cpu, dev) = (run(false), run(true));
+                assert_eq!(cpu.len(), dev.len());
+                for (k, (a, b)) in cpu.iter().zip(&dev).enumerate() {
+                    assert_eq!(a.len(), b.len());
+                    let scale = a.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+                    for (p, q) in a.iter().zip(b) {
+                        assert!(
+                            (p - q).abs() <= tol * scale,
+                            "{shape:?} {axis:?} {dtype} output {k}: loop {p}, device path {q}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
