@@ -1,7 +1,7 @@
 //! What the operations with hand-written CPU loops and a kernel path off the
 //! CPU (`nn`'s fused activation gradients and softmax, `special`'s
 //! functions, `where`, `take`, `scatter_add`, the convolution and pooling
-//! windows) share: their kernels built once per process, the switch that
+//! windows, the random generator's draws, `cumsum`/`cumprod`) share: their kernels built once per process, the switch that
 //! picks the path, and the NVRTC check of every definition. The kernels are
 //! [`ElementwiseKernel`]s, so on a GPU they go through the one code
 //! generator, and on the CPU the tests run them through the interpreter
@@ -74,6 +74,12 @@ mod tests {
         // CUDA has an atomicAdd for.
         n += cuda_check::compile_kernel_defs(&[ufunc::WHERE, index::TAKE], &crate::ALL_DTYPES);
         n += cuda_check::compile_kernel_defs(&[index::SCATTER_ADD], index::SCATTER_ADD_DTYPES);
+        // The generator's draws make every float dtype.
+        let all_floats = [DType::F16, DType::BF16, DType::F32, DType::F64];
+        n += cuda_check::compile_kernel_defs(&[super::super::random::device::PHILOX], &all_floats);
+        // cumsum/cumprod accumulate in int64 or the float dtype.
+        let sums = [DType::I64, DType::F16, DType::BF16, DType::F32, DType::F64];
+        n += cuda_check::compile_kernel_defs(&[super::super::reduce::CUMULATIVE], &sums);
         println!("{n} operation kernels compiled, 0 failed");
     }
 }

@@ -318,16 +318,28 @@ impl Array {
 
     /// Variance over `axes` with `ddof` delta degrees of freedom (NumPy's `var`).
     pub fn var(&self, axes: Option<&[isize]>, ddof: usize, keepdims: bool) -> Result<Array> {
-        self.expect_cpu("var")?;
         let p = plan("var", self, axes)?;
         let out = mean_dtype(self.dtype());
+        let denom = p.count as f64 - ddof as f64;
+        if super::kernel_path::use_kernels(self.device()) {
+            // The same two float64 passes, as the device's ufuncs and sums.
+            let x = self.astype(DType::F64)?;
+            let d = x.subtract(&x.mean(axes, true)?)?;
+            let sums = d.multiply(&d)?.sum(axes, keepdims)?;
+            let v = if denom > 0.0 {
+                sums.true_divide(denom)?
+            } else {
+                sums.multiply(f64::NAN)?
+            };
+            return v.astype(out);
+        }
+        self.expect_cpu("var")?;
         // Two passes in f64: the mean, then the mean squared deviation.
         let x = self.astype(DType::F64)?;
         let mean = x.mean(axes, true)?;
         let d = x.subtract(&mean)?;
         let sq = d.multiply(&d)?;
         let sums = run::<f64, _>(&SumOp::<f64>(PhantomData), &sq, &p);
-        let denom = p.count as f64 - ddof as f64;
         let v: Vec<f64> = sums
             .into_iter()
             .map(|s| if denom > 0.0 { s / denom } else { f64::NAN })
@@ -408,7 +420,6 @@ impl Array {
     }
 
     fn cumulative(&self, op: &'static str, product: bool, axis: Option<isize>) -> Result<Array> {
-        self.expect_cpu(op)?;
         let (a, ax) = match axis {
             None => (self.ravel()?, 0),
             Some(ax) => (self.clone(), layout::normalize_axis(op, ax, self.ndim())?),
@@ -419,6 +430,20 @@ impl Array {
         let out = sum_dtype(a.dtype());
         let mut rows = a.moveaxis(ax as isize, -1)?.astype_order(out, Order::C)?;
         let n = *rows.shape().last().expect("ndim >= 1");
+        if super::kernel_path::use_kernels(a.device()) {
+            let mut scanned = Array::uninit_ordered(out, rows.shape(), Order::C, None, a.device())?;
+            if n > 0 && rows.size() > 0 {
+                let k = super::kernel_path::cached(&CUMULATIVE_KERNEL, CUMULATIVE);
+                let args = [
+                    crate::KernelArg::from(&rows),
+                    crate::KernelArg::from(n as i64),
+                    crate::KernelArg::from(product),
+                ];
+                k.call_with(&args, &mut [&mut scanned], Some(rows.size() / n))?;
+            }
+            return scanned.moveaxis(-1, ax as isize)?.ascontiguousarray();
+        }
+        a.expect_cpu(op)?;
         dispatch_num!(out, T => {
             let data = rows.as_slice_mut::<T>().expect("fresh C-contiguous copy");
             if n > 0 {
@@ -471,6 +496,24 @@ impl Array {
         }
     }
 }
+
+/// `cumsum`/`cumprod` off the CPU: one thread per row (of `n` elements,
+/// C-contiguous) scanning it in order, accumulating in the output dtype as
+/// the CPU loop does. Simple rather than fast: a GPU runs one thread per
+/// row, so very long rows would want a parallel scan.
+pub(crate) const CUMULATIVE: super::kernel_path::KernelDef = (
+    "kusari_cumulative",
+    "raw T x, int64 n, bool product",
+    "raw T y",
+    "long long base = i * n; T acc = x[base]; y[base] = acc;
+     for (long long k = 1; k < n; k++) {
+       if (product) { acc = acc * x[base + k]; } else { acc = acc + x[base + k]; }
+       y[base + k] = acc;
+     }",
+);
+
+static CUMULATIVE_KERNEL: std::sync::OnceLock<crate::ElementwiseKernel> =
+    std::sync::OnceLock::new();
 
 #[cfg(test)]
 mod tests {
@@ -596,5 +639,88 @@ mod tests {
             .to_vec::<f64>()
             .unwrap();
         assert!((l[0] - (1f64.exp() + 2f64.exp()).ln()).abs() < 1e-12);
+    }
+}
+
+#[cfg(test)]
+mod device_path_tests {
+    use super::super::kernel_path::forced;
+    use crate::{Array, DType};
+
+    fn sample(dtype: DType) -> Array {
+        let v: Vec<f64> = (0..24).map(|i| ((i * 7) % 11) as f64 * 0.5 - 2.0).collect();
+        Array::from_vec(v, &[2, 3, 4])
+            .unwrap()
+            .astype(dtype)
+            .unwrap()
+    }
+
+    fn same(what: &str, got: &Array, want: &Array, tol: f64) {
+        assert_eq!(
+            (got.shape(), got.dtype()),
+            (want.shape(), want.dtype()),
+            "{what}"
+        );
+        let g = got.astype(DType::F64).unwrap().to_vec::<f64>().unwrap();
+        let w = want.astype(DType::F64).unwrap().to_vec::<f64>().unwrap();
+        for (a, b) in g.iter().zip(&w) {
+            assert!(
+                (a.is_nan() && b.is_nan()) || (a - b).abs() <= tol * b.abs().max(1.0),
+                "{what}: {a} vs {b}"
+            );
+        }
+    }
+
+    /// `var`/`std` (float64 ufuncs and sums) and `cumsum`/`cumprod` (the
+    /// row-scan kernel) on the device path, forced on the CPU, against the
+    /// CPU loops: axes, keepdims, ddof up to an empty denominator (NaN),
+    /// integer, bool and float16 inputs, a transposed view.
+    #[test]
+    fn var_and_cumulative_match_the_cpu() {
+        for dtype in [DType::F64, DType::F32, DType::F16, DType::I32, DType::Bool] {
+            for a in [sample(dtype), sample(dtype).transpose(None).unwrap()] {
+                for axes in [None, Some(&[1isize][..]), Some(&[0, 2][..])] {
+                    for (ddof, keepdims) in [(0, false), (1, true), (24, false)] {
+                        let what = format!("var {dtype} {axes:?} ddof {ddof}");
+                        let want = a.var(axes, ddof, keepdims).unwrap();
+                        same(
+                            &what,
+                            &forced(|| a.var(axes, ddof, keepdims)).unwrap(),
+                            &want,
+                            1e-12,
+                        );
+                        let want = a.std(axes, ddof, keepdims).unwrap();
+                        same(
+                            &format!("std {what}"),
+                            &forced(|| a.std(axes, ddof, keepdims)).unwrap(),
+                            &want,
+                            1e-12,
+                        );
+                    }
+                }
+                for axis in [None, Some(0), Some(1), Some(-1)] {
+                    let what = format!("{dtype} axis {axis:?}");
+                    same(
+                        &format!("cumsum {what}"),
+                        &forced(|| a.cumsum(axis)).unwrap(),
+                        &a.cumsum(axis).unwrap(),
+                        0.0,
+                    );
+                    same(
+                        &format!("cumprod {what}"),
+                        &forced(|| a.cumprod(axis)).unwrap(),
+                        &a.cumprod(axis).unwrap(),
+                        0.0,
+                    );
+                }
+            }
+        }
+        let empty = Array::zeros(&[3, 0], DType::F32).unwrap();
+        same(
+            "empty cumsum",
+            &forced(|| empty.cumsum(Some(1))).unwrap(),
+            &empty.cumsum(Some(1)).unwrap(),
+            0.0,
+        );
     }
 }

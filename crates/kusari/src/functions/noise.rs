@@ -5,7 +5,9 @@
 //! Chainer draws from NumPy's global generator. kusari draws from a
 //! thread-local [`Generator`] (Philox, seeded with 0 on each thread, so runs
 //! are reproducible by default). Seed it with [`set_seed`], or borrow it with
-//! [`with_generator`] to save and restore its state. Every function also has
+//! [`with_generator`] to save and restore its state. The noise is drawn on
+//! the input's device (the same numbers as on the CPU, see
+//! `Generator::random_on`). Every function also has
 //! a form taking the noise explicitly (`dropout_with`, `gaussian_with`), as
 //! Chainer's `mask=`/`eps=` arguments, for full control.
 
@@ -114,7 +116,7 @@ pub fn dropout_with(
     let mask = match mask {
         Some(m) => m.clone(),
         None => {
-            let u = with_generator(|g| g.random(&x.shape(), x.dtype()))?;
+            let u = with_generator(|g| g.random_on(&x.shape(), x.dtype(), x.device()))?;
             let scale = 1.0 / (1.0 - ratio);
             crate::array::ops::ufunc::where_(&u.greater_equal(ratio)?, scale, 0.0)?
                 .astype(x.dtype())?
@@ -156,7 +158,9 @@ pub fn gaussian_with(
     }
     let eps = match eps {
         Some(e) => e.clone(),
-        None => with_generator(|g| g.standard_normal(&mean.shape(), mean.dtype()))?,
+        None => {
+            with_generator(|g| g.standard_normal_on(&mean.shape(), mean.dtype(), mean.device()))?
+        }
     };
     let sd = super::exp(&super::mul_constant(ln_var, 0.5)?)?;
     let y = super::add(mean, &mul_mask(&sd, eps.clone())?)?;
@@ -169,10 +173,13 @@ pub fn gaussian_with(
 pub fn gumbel_softmax(log_pi: &Variable, tau: f64, axis: isize) -> Result<Variable> {
     expect_float("gumbel_softmax", "log_pi", log_pi.dtype())?;
     if log_pi.ndim() == 0 {
-        return Ok(Variable::constant(Array::ones(&[], log_pi.dtype())?));
+        return Ok(Variable::constant(
+            Array::ones(&[], log_pi.dtype())?.to_device(log_pi.device())?,
+        ));
     }
     let shape = log_pi.shape();
-    let u = with_generator(|g| g.random(&shape, crate::array::DType::F64))?;
+    let dev = log_pi.device();
+    let u = with_generator(|g| g.random_on(&shape, crate::array::DType::F64, dev))?;
     // u in [0, 1): 1 - u is in (0, 1], so the logs stay finite.
     let g = u
         .negative()?
@@ -206,9 +213,68 @@ pub fn zoneout(h: &Variable, x: &Variable, ratio: f64) -> Result<Variable> {
     if !config::train() {
         return Ok(x.clone());
     }
-    let u = with_generator(|g| g.random(&x.shape(), x.dtype()))?;
+    let u = with_generator(|g| g.random_on(&x.shape(), x.dtype(), x.device()))?;
     let flag_x = u.greater_equal(ratio)?;
     let fx = flag_x.astype(x.dtype())?;
     let fh = flag_x.logical_not()?.astype(x.dtype())?;
     super::add(&mul_mask(h, fh)?, &mul_mask(x, fx)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::array::DType;
+    use crate::functions::kernels::FORCE_KERNELS;
+
+    /// The noise functions draw through the generator's device kernel off
+    /// the CPU (forced here): the same seed gives the CPU's masks and
+    /// noise (dropout and zoneout exactly: `random` is bit for bit;
+    /// gaussian within the normals' rounding), and gradients flow.
+    #[test]
+    fn device_draws_give_the_cpu_noise() {
+        let x = || {
+            let v: Vec<f64> = (0..24).map(|i| i as f64 * 0.25 - 3.0).collect();
+            Variable::new(
+                Array::from_vec(v, &[4, 6])
+                    .unwrap()
+                    .astype(DType::F32)
+                    .unwrap(),
+            )
+        };
+        let run = |forced: bool| -> Vec<Vec<f64>> {
+            FORCE_KERNELS.with(|f| f.set(forced));
+            set_seed(11);
+            let (a, b) = (x(), x());
+            let d = dropout(&a, 0.4).unwrap();
+            let z = zoneout(&a, &b, 0.3).unwrap();
+            let gs = gumbel_softmax(&a, 0.5, 1).unwrap();
+            let g = gaussian(&a, &b).unwrap();
+            let loss = crate::functions::sum(&crate::functions::add(&d, &g).unwrap(), None, false)
+                .unwrap();
+            loss.backward().unwrap();
+            FORCE_KERNELS.with(|f| f.set(false));
+            let v = |a: &Array| a.astype(DType::F64).unwrap().to_vec::<f64>().unwrap();
+            let out = vec![
+                v(&d.data()),
+                v(&z.data()),
+                v(&gs.data()),
+                v(&g.data()),
+                v(&a.grad().unwrap()),
+            ];
+            out
+        };
+        let (cpu, dev) = (run(false), run(true));
+        for k in [0, 1] {
+            assert_eq!(cpu[k], dev[k], "output {k}");
+        }
+        // gumbel-softmax's softmax takes its own kernel path (float32 ulps).
+        for k in [2, 3, 4] {
+            for (p, q) in cpu[k].iter().zip(&dev[k]) {
+                assert!(
+                    (p - q).abs() <= 1e-6 * p.abs().max(1.0),
+                    "output {k}: cpu {p}, device path {q}"
+                );
+            }
+        }
+    }
 }

@@ -592,3 +592,53 @@ fn convolution_and_pooling_match_the_cpu() {
         }
     }
 }
+
+/// The generator's draws on the device: `random` bit for bit as on the
+/// CPU from the same state, `uniform` and normals within rounding, and the
+/// counter advanced alike.
+#[test]
+fn random_draws_match_the_cpu_stream() {
+    use crate::ops::random::Generator;
+    let Some(g) = gpu() else { return };
+    for dt in [DType::F64, DType::F32, DType::F16, DType::BF16] {
+        let (mut cpu, mut dev) = (Generator::new(5), Generator::new(5));
+        let a = cpu.random(&[1001], dt).unwrap();
+        let b = dev.random_on(&[1001], dt, g).unwrap();
+        assert_eq!(b.device(), g);
+        let v = |x: &Array| {
+            x.to_cpu()
+                .unwrap()
+                .astype(DType::F64)
+                .unwrap()
+                .to_vec::<f64>()
+                .unwrap()
+        };
+        assert_eq!(v(&b), v(&a), "random {dt}");
+        let tol = if dt == DType::F64 { 1e-14 } else { 1e-2 };
+        close(
+            &v(&dev.uniform_on(-1.0, 3.0, &[777], dt, g).unwrap()),
+            &v(&cpu.uniform(-1.0, 3.0, &[777], dt).unwrap()),
+            tol,
+        );
+        close(
+            &v(&dev.standard_normal_on(&[555], dt, g).unwrap()),
+            &v(&cpu.standard_normal(&[555], dt).unwrap()),
+            tol,
+        );
+        assert_eq!(dev.state(), cpu.state());
+    }
+}
+
+/// `var`/`std` and `cumsum`/`cumprod` on the device against the CPU.
+#[test]
+fn var_and_cumulative_match_the_cpu() {
+    let Some(g) = gpu() else { return };
+    for dt in [DType::F32, DType::F64, DType::I32] {
+        cpu_gpu_allclose(g, 1e-6, |d| {
+            sample(d, dt, &[3, 5, 4])?.var(Some(&[0, 2]), 1, true)
+        });
+        cpu_gpu_allclose(g, 1e-6, |d| sample(d, dt, &[3, 5, 4])?.std(None, 0, false));
+        cpu_gpu_allclose(g, 1e-6, |d| sample(d, dt, &[3, 5, 4])?.cumsum(Some(1)));
+        cpu_gpu_allclose(g, 1e-6, |d| sample(d, dt, &[3, 5, 4])?.cumprod(None));
+    }
+}

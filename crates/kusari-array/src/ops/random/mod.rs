@@ -50,8 +50,9 @@
 //! identical bits for the same seed. (A CUDA mirror must compile with
 //! `--fmad=false` or use the `__dadd_rn`-style intrinsics.)
 
+use super::kernel_path::use_kernels;
 use crate::layout::checked_size;
-use crate::{Array, DType, Element, Error, Result};
+use crate::{Array, DType, Device, Element, Error, Result};
 use half::{bf16, f16};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -62,6 +63,9 @@ use philox::*;
 
 mod fdlibm;
 use fdlibm::{ln, sincos_turns};
+
+pub(crate) mod device;
+use device::Draw;
 
 /// The Box–Muller pair of one block: radius from the first 64-bit value
 /// (as a uniform in `(0, 1]`), angle from the second.
@@ -167,6 +171,29 @@ fn fill_normal<T: Element>(
         let (z0, z1) = box_muller(w);
         [T::from_f64(loc + scale * z0), T::from_f64(loc + scale * z1)]
     })
+}
+
+/// `high - low` for a valid `uniform` draw in `dtype`.
+fn check_uniform(low: f64, high: f64, dtype: DType) -> Result<f64> {
+    check_float("uniform", dtype)?;
+    let span = high - low;
+    if !(low.is_finite() && high.is_finite() && span.is_finite()) {
+        return Err(Error::value(
+            "uniform",
+            format!("expected finite low, high and high - low, found low={low}, high={high}"),
+        ));
+    }
+    Ok(span)
+}
+
+fn check_scale(scale: f64) -> Result<()> {
+    if scale.is_nan() || scale < 0.0 {
+        return Err(Error::value(
+            "normal",
+            format!("expected scale >= 0, found {scale}"),
+        ));
+    }
+    Ok(())
 }
 
 /// Validates NumPy's `p` for a population of `n`.
@@ -309,14 +336,7 @@ impl Generator {
     /// `low + (high - low) * u` in float64 and rounded to `dtype`; as in NumPy,
     /// rounding can give `high` itself. `low`, `high` and `high - low` must be finite.
     pub fn uniform(&mut self, low: f64, high: f64, shape: &[usize], dtype: DType) -> Result<Array> {
-        check_float("uniform", dtype)?;
-        let span = high - low;
-        if !(low.is_finite() && high.is_finite() && span.is_finite()) {
-            return Err(Error::value(
-                "uniform",
-                format!("expected finite low, high and high - low, found low={low}, high={high}"),
-            ));
-        }
+        let span = check_uniform(low, high, dtype)?;
         let mut out = alloc("uniform", shape, dtype)?;
         let (key, base) = (self.key, self.counter);
         let f = |u: f64| low + span * u;
@@ -333,6 +353,95 @@ impl Generator {
         Ok(out)
     }
 
+    /// [`Generator::random`] creating the array on `device` (CuPy's
+    /// `cupy.random` draws on the current device): off the CPU each element
+    /// computes its own Philox block in a kernel, so the numbers are the
+    /// CPU's for the same state, bit for bit, and the counter advances the
+    /// same. (`uniform_on` may differ in the last bit: a GPU may fuse its
+    /// multiply-add.)
+    ///
+    /// ```
+    /// use kusari_array::{DType, Device};
+    /// use kusari_array::ops::random::default_rng;
+    /// let (mut a, mut b) = (default_rng(3), default_rng(3));
+    /// let x = a.random_on(&[5], DType::F32, Device::Cpu)?;
+    /// assert_eq!(x.to_vec::<f32>()?, b.random(&[5], DType::F32)?.to_vec::<f32>()?);
+    /// # Ok::<(), kusari_array::Error>(())
+    /// ```
+    pub fn random_on(&mut self, shape: &[usize], dtype: DType, device: Device) -> Result<Array> {
+        if !use_kernels(device) {
+            return self.random(shape, dtype);
+        }
+        check_float("random", dtype)?;
+        self.draw_on("random", Draw::Random, shape, dtype, device)
+    }
+
+    /// [`Generator::uniform`] on `device` (see [`Generator::random_on`]).
+    pub fn uniform_on(
+        &mut self,
+        low: f64,
+        high: f64,
+        shape: &[usize],
+        dtype: DType,
+        device: Device,
+    ) -> Result<Array> {
+        if !use_kernels(device) {
+            return self.uniform(low, high, shape, dtype);
+        }
+        let span = check_uniform(low, high, dtype)?;
+        self.draw_on("uniform", Draw::Uniform { low, span }, shape, dtype, device)
+    }
+
+    /// [`Generator::standard_normal`] on `device`: off the CPU the device's
+    /// `log`/`sin`/`cos` replace the CPU's bit-reproducible ones, so values
+    /// agree with the CPU's within an ulp or two (see [`Generator::random_on`]).
+    pub fn standard_normal_on(
+        &mut self,
+        shape: &[usize],
+        dtype: DType,
+        device: Device,
+    ) -> Result<Array> {
+        self.normal_on(0.0, 1.0, shape, dtype, device)
+    }
+
+    /// [`Generator::normal`] on `device` (see [`Generator::standard_normal_on`]).
+    pub fn normal_on(
+        &mut self,
+        loc: f64,
+        scale: f64,
+        shape: &[usize],
+        dtype: DType,
+        device: Device,
+    ) -> Result<Array> {
+        if !use_kernels(device) {
+            return self.normal(loc, scale, shape, dtype);
+        }
+        check_scale(scale)?;
+        check_float("normal", dtype)?;
+        self.draw_on("normal", Draw::Normal { loc, scale }, shape, dtype, device)
+    }
+
+    fn draw_on(
+        &mut self,
+        op: &'static str,
+        d: Draw,
+        shape: &[usize],
+        dtype: DType,
+        device: Device,
+    ) -> Result<Array> {
+        let n = checked_size(op, shape)?;
+        let out = device::draw(
+            self.key,
+            counter_words(self.counter),
+            d,
+            shape,
+            dtype,
+            device,
+        )?;
+        self.advance(n.div_ceil(device::per_block(d, dtype)) as u128);
+        Ok(out)
+    }
+
     /// Standard normal floats (NumPy's `standard_normal`), by Box–Muller.
     pub fn standard_normal(&mut self, shape: &[usize], dtype: DType) -> Result<Array> {
         self.normal_op("standard_normal", 0.0, 1.0, shape, dtype)
@@ -341,12 +450,7 @@ impl Generator {
     /// Normal floats with mean `loc` and standard deviation `scale >= 0`
     /// (NumPy's `normal`): `loc + scale * standard_normal`.
     pub fn normal(&mut self, loc: f64, scale: f64, shape: &[usize], dtype: DType) -> Result<Array> {
-        if scale.is_nan() || scale < 0.0 {
-            return Err(Error::value(
-                "normal",
-                format!("expected scale >= 0, found {scale}"),
-            ));
-        }
+        check_scale(scale)?;
         self.normal_op("normal", loc, scale, shape, dtype)
     }
 
