@@ -33,6 +33,17 @@ macro_rules! row_kernel {
 pub(crate) const TAKE: super::kernel_path::KernelDef =
     row_kernel!("kusari_take", "src", "T out", "out = src[at];");
 
+/// `take_along_axis`'s kernel off the CPU: `out[i] = src[at[i]]` for C-order
+/// positions `at` checked on the host.
+pub(crate) const GATHER: super::kernel_path::KernelDef = (
+    "kusari_gather",
+    "raw T src, int64 at",
+    "T out",
+    "out = src[at];",
+);
+
+static GATHER_KERNEL: std::sync::OnceLock<crate::ElementwiseKernel> = std::sync::OnceLock::new();
+
 /// Runs a row kernel ([`TAKE`], [`SCATTER_ADD`]) with `data`, the checked
 /// `rows` (copied to `out`'s device) and the geometry, writing `out`.
 fn call_row_kernel(
@@ -504,6 +515,7 @@ impl Array {
     /// Picks values along `axis` by an index array of the same rank (NumPy's `take_along_axis`).
     pub fn take_along_axis(&self, indices: &Array, axis: isize) -> Result<Array> {
         let ax = layout::normalize_axis("take_along_axis", axis, self.ndim())?;
+        Array::same_device("take_along_axis", self, indices)?;
         if indices.ndim() != self.ndim() {
             return Err(Error::shape(
                 "take_along_axis",
@@ -527,7 +539,14 @@ impl Array {
         shape[ax] = indices.shape()[ax];
         let idx = indices.broadcast_to(&shape)?.to_vec::<i64>()?;
         let n = self.shape()[ax] as i64;
-        let mut a_strides = self.strides().to_vec();
+        // Off the CPU the kernel reads `self` as a raw array, by C-order
+        // position; the CPU loop reads memory, by the array's strides.
+        let kernel = super::kernel_path::use_kernels(self.device());
+        let mut a_strides = if kernel {
+            layout::c_strides(self.shape()).to_vec()
+        } else {
+            self.strides().to_vec()
+        };
         let axis_stride = a_strides[ax];
         a_strides[ax] = 0;
         let a_b = layout::broadcast_strides(
@@ -566,6 +585,18 @@ impl Array {
             }
         }
         let mut out = Array::uninit_ordered(self.dtype(), &shape, Order::C, None, self.device())?;
+        if kernel {
+            if out.size() > 0 {
+                let at: Vec<i64> = offsets.iter().map(|&o| o as i64).collect();
+                let at = Array::from_vec(at, &shape)?.to_device(self.device())?;
+                let k = super::kernel_path::cached(&GATHER_KERNEL, GATHER);
+                k.call_out(
+                    &[KernelArg::from(self), KernelArg::from(&at)],
+                    &mut [&mut out],
+                )?;
+            }
+            return Ok(out);
+        }
         self.expect_cpu("take_along_axis")?;
         crate::backend::cpu::gather_offsets(self, &offsets, OutView::of(&mut out)?);
         Ok(out)
@@ -625,6 +656,50 @@ mod tests {
         );
         let e = forced(|| run(DType::I64)).unwrap_err().to_string();
         assert!(e.contains("scatter_add") && e.contains("int64"), "{e}");
+    }
+
+    /// `take_along_axis` off the CPU (the gather kernel over host-checked
+    /// positions, forced on the CPU) against the loop: every axis,
+    /// negative and broadcast indices, a transposed source, several dtypes;
+    /// an out-of-range index stays an error.
+    #[test]
+    fn take_along_axis_kernel_path_matches_the_loop() {
+        use crate::ops::kernel_path::forced;
+        let base = Array::arange(60).unwrap().reshape(&[3, 4, 5]).unwrap();
+        for dtype in [DType::Bool, DType::I32, DType::F16, DType::F64] {
+            for src in [
+                base.astype(dtype).unwrap(),
+                base.astype(dtype)
+                    .unwrap()
+                    .transpose(None)
+                    .unwrap()
+                    .ascontiguousarray()
+                    .unwrap()
+                    .transpose(None)
+                    .unwrap(),
+            ] {
+                for axis in [0isize, 1, 2, -1] {
+                    let ax = axis.rem_euclid(3) as usize;
+                    let n = src.shape()[ax] as i64;
+                    let mut ishape = src.shape().to_vec();
+                    ishape[ax] = 2;
+                    ishape[(ax + 1) % 3] = 1; // broadcast along the next axis
+                    let count: usize = ishape.iter().product();
+                    let iv: Vec<i64> = (0..count as i64).map(|i| (i * 7) % (2 * n) - n).collect();
+                    let idx = Array::from_vec(iv, &ishape).unwrap();
+                    let cpu = src.take_along_axis(&idx, axis).unwrap();
+                    let ker = forced(|| src.take_along_axis(&idx, axis)).unwrap();
+                    assert_eq!((ker.shape(), ker.dtype()), (cpu.shape(), cpu.dtype()));
+                    assert_eq!(
+                        ker.astype(DType::F64).unwrap().to_vec::<f64>().unwrap(),
+                        cpu.astype(DType::F64).unwrap().to_vec::<f64>().unwrap(),
+                        "{dtype} axis {axis}"
+                    );
+                }
+            }
+        }
+        let bad = Array::from_vec(vec![0i64, 5], &[1, 2, 1]).unwrap();
+        assert!(forced(|| base.take_along_axis(&bad, 1)).is_err());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What the operations with hand-written CPU loops and a kernel path off the
 //! CPU (`nn`'s fused activation gradients and softmax, `special`'s
-//! functions, `where`, `take`, `scatter_add`, the convolution and pooling
+//! functions, `where`, `take`, `take_along_axis`, `sort`/`argsort`, `scatter_add`, the convolution and pooling
 //! windows, the random generator's draws, `cumsum`/`cumprod`) share: their kernels built once per process, the switch that
 //! picks the path, and the NVRTC check of every definition. The kernels are
 //! [`ElementwiseKernel`]s, so on a GPU they go through the one code
@@ -72,7 +72,15 @@ mod tests {
         let mut n = cuda_check::compile_kernel_defs(&both, &floats);
         // where's and take's kernels take every dtype, scatter_add's those
         // CUDA has an atomicAdd for.
-        n += cuda_check::compile_kernel_defs(&[ufunc::WHERE, index::TAKE], &crate::ALL_DTYPES);
+        n += cuda_check::compile_kernel_defs(
+            &[
+                ufunc::WHERE,
+                index::TAKE,
+                index::GATHER,
+                super::super::sort::BITONIC_STEP,
+            ],
+            &crate::ALL_DTYPES,
+        );
         n += cuda_check::compile_kernel_defs(&[index::SCATTER_ADD], index::SCATTER_ADD_DTYPES);
         // The generator's draws make every float dtype.
         let all_floats = [DType::F16, DType::BF16, DType::F32, DType::F64];

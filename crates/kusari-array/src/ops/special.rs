@@ -9,17 +9,66 @@ use std::sync::OnceLock;
 
 const CHUNK: usize = 1 << 15;
 
-/// The kernels of the path off the CPU (CUDA's `erf`, `erfc`, `lgamma`),
-/// indexed by the `K_*` constants. digamma and trigamma have none yet: off
-/// the CPU they are an error naming the device.
+/// The kernels of the path off the CPU (CUDA's `erf`, `erfc`, `lgamma`;
+/// digamma and trigamma as the CPU's float64 series, statement for
+/// statement), indexed by the `K_*` constants. `sqrt(-1.0)` is the NaN
+/// (NVRTC has no `NAN` without headers), `x - x != 0` the infinity test.
 pub(crate) const KERNELS: &[KernelDef] = &[
     ("kusari_erf", "T x", "T y", "y = erf(x);"),
     ("kusari_erfc", "T x", "T y", "y = erfc(x);"),
     ("kusari_gammaln", "T x", "T y", "y = lgamma(x);"),
+    (
+        "kusari_digamma",
+        "T v",
+        "T y",
+        "double x = (double)v; double acc = 0.0;
+         bool bad = (x != x) || (x < 0.0 && x - x != 0.0) || (x <= 0.0 && x == floor(x));
+         if (bad) {
+           acc = sqrt(-1.0);
+         } else {
+           if (x < 0.0) {
+             acc -= 3.141592653589793 / tan(3.141592653589793 * x);
+             x = 1.0 - x;
+           }
+           while (x < 10.0) { acc -= 1.0 / x; x += 1.0; }
+           double r = 1.0 / (x * x);
+           double series = r * (1.0 / 12.0 - r * (1.0 / 120.0 - r * (1.0 / 252.0
+               - r * (1.0 / 240.0 - r * (1.0 / 132.0 - r * (691.0 / 32760.0))))));
+           acc = acc + log(x) - 0.5 / x - series;
+         }
+         y = acc;",
+    ),
+    (
+        "kusari_trigamma",
+        "T v",
+        "T y",
+        "double x = (double)v; double out = 0.0;
+         if (x != x || (x <= 0.0 && x == floor(x))) {
+           out = sqrt(-1.0);
+         } else {
+           double refl = 0.0; bool reflected = false;
+           if (x < 0.5) {
+             double s = sin(3.141592653589793 * x);
+             refl = 3.141592653589793 * 3.141592653589793 / (s * s);
+             reflected = true;
+             x = 1.0 - x;
+           }
+           double acc = 0.0;
+           while (x < 10.0) { acc += 1.0 / (x * x); x += 1.0; }
+           double r = 1.0 / (x * x);
+           double series = 1.0 / x + r / 2.0 + r / x * (1.0 / 6.0 - r * (1.0 / 30.0
+               - r * (1.0 / 42.0 - r * (1.0 / 30.0 - r * (5.0 / 66.0 - r * (691.0 / 2730.0))))));
+           out = acc + series;
+           if (reflected) { out = refl - out; }
+         }
+         y = out;",
+    ),
 ];
 const K_ERF: usize = 0;
 const K_ERFC: usize = 1;
 const K_GAMMALN: usize = 2;
+const K_DIGAMMA: usize = 3;
+const K_TRIGAMMA: usize = 4;
 
 /// Applies `f32f`/`f64f` elementwise on the CPU, kernel `k` of [`KERNELS`]
 /// elsewhere (`None`: CPU only).
@@ -43,7 +92,7 @@ fn map(
     };
     if use_kernels(a.device()) {
         if let Some(k) = k {
-            static CELLS: [OnceLock<ElementwiseKernel>; 3] = [const { OnceLock::new() }; 3];
+            static CELLS: [OnceLock<ElementwiseKernel>; 5] = [const { OnceLock::new() }; 5];
             let x = if a.dtype() == dtype {
                 a.clone()
             } else {
@@ -110,7 +159,7 @@ pub fn gammaln(a: &Array) -> Result<Array> {
 pub fn digamma(a: &Array) -> Result<Array> {
     map(
         "digamma",
-        None,
+        Some(K_DIGAMMA),
         a,
         |x| digamma_f64(x as f64) as f32,
         digamma_f64,
@@ -121,7 +170,7 @@ pub fn digamma(a: &Array) -> Result<Array> {
 pub fn trigamma(a: &Array) -> Result<Array> {
     map(
         "trigamma",
-        None,
+        Some(K_TRIGAMMA),
         a,
         |x| trigamma_f64(x as f64) as f32,
         trigamma_f64,
@@ -189,8 +238,9 @@ mod tests {
 
     /// The kernel path (forced on the CPU, through the interpreter, which
     /// calls the same libm functions) gives the loops' values bit for bit,
-    /// in float16, 32 and 64, NaN and poles included; digamma has no kernel
-    /// and falls back to the loop on the CPU.
+    /// in float16, 32 and 64, NaN, infinities, poles and both sides of
+    /// the reflections included (digamma and trigamma are the same float64
+    /// series written twice).
     #[test]
     fn kernel_path_matches_the_loops() {
         use super::super::kernel_path::forced;
@@ -204,8 +254,13 @@ mod tests {
             2.5,
             7.0,
             30.0,
+            -0.3,
+            0.49,
+            -7.25,
+            1e-3,
             f64::NAN,
             f64::INFINITY,
+            f64::NEG_INFINITY,
         ];
         for dtype in [DType::F16, DType::F32, DType::F64] {
             let x = Array::from_vec(xs.clone(), &[xs.len()])
@@ -218,6 +273,7 @@ mod tests {
                 ("erfc", erfc),
                 ("gammaln", gammaln),
                 ("digamma", digamma),
+                ("trigamma", trigamma),
             ] {
                 let bits = |a: Array| a.astype(DType::F64).unwrap().to_vec::<f64>().unwrap();
                 let cpu = bits(f(&x).unwrap());

@@ -642,3 +642,33 @@ fn var_and_cumulative_match_the_cpu() {
         cpu_gpu_allclose(g, 1e-6, |d| sample(d, dt, &[3, 5, 4])?.cumprod(None));
     }
 }
+
+/// `take_along_axis` (gather kernel) and digamma/trigamma on the device.
+#[test]
+fn take_along_axis_and_polygamma_match_the_cpu() {
+    let Some(g) = gpu() else { return };
+    let idx = Array::from_vec(vec![2i64, -1, 0, 1, 3, -4], &[3, 2]).unwrap();
+    cpu_gpu_allclose(g, 0.0, |d| {
+        sample(d, DType::F32, &[3, 4])?.take_along_axis(&idx.to_device(d)?, 1)
+    });
+    for dt in [DType::F32, DType::F64] {
+        cpu_gpu_allclose(g, 1e-6, |d| {
+            crate::ops::special::digamma(&sample(d, dt, &[23])?)
+        });
+        cpu_gpu_allclose(g, 1e-6, |d| {
+            crate::ops::special::trigamma(&sample(d, dt, &[23])?)
+        });
+    }
+}
+
+/// `sort`/`argsort` (the bitonic network) on the device: the stable CPU
+/// order exactly, ties and a non-power-of-two row length included.
+#[test]
+fn sort_matches_the_cpu() {
+    let Some(g) = gpu() else { return };
+    for dt in [DType::F32, DType::F64, DType::I32, DType::F16] {
+        cpu_gpu_allclose(g, 0.0, |d| sample(d, dt, &[7, 300])?.sort(Some(-1)));
+        cpu_gpu_allclose(g, 0.0, |d| sample(d, dt, &[7, 300])?.argsort(Some(0)));
+        cpu_gpu_allclose(g, 0.0, |d| sample(d, dt, &[5000])?.argsort(None));
+    }
+}
