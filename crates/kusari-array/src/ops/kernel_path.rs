@@ -1,6 +1,6 @@
 //! What the operations with hand-written CPU loops and a kernel path off the
 //! CPU (`nn`'s fused activation gradients and softmax, `special`'s
-//! functions, `where`, `take`, `take_along_axis`, `sort`/`argsort`, `scatter_add`, the convolution and pooling
+//! functions, `where`, `take`, `take_along_axis`, `sort`/`argsort`, `searchsorted`, `scatter_add`, the convolution and pooling
 //! windows, the random generator's draws, `cumsum`/`cumprod`) share: their kernels built once per process, the switch that
 //! picks the path, and the NVRTC check of every definition. The kernels are
 //! [`ElementwiseKernel`]s, so on a GPU they go through the one code
@@ -78,6 +78,7 @@ mod tests {
                 index::TAKE,
                 index::GATHER,
                 super::super::sort::BITONIC_STEP,
+                super::super::sort::SEARCHSORTED,
             ],
             &crate::ALL_DTYPES,
         );

@@ -143,6 +143,30 @@ fn bitonic_rows(rows2d: &Array, indices: bool) -> Result<Array> {
     cols(if indices { &ix } else { &v })?.ascontiguousarray()
 }
 
+/// `searchsorted` off the CPU: a binary search per needle in NumPy's order
+/// (NaN last, `-0.0 == 0.0`), the CPU's `partition_point` predicate.
+pub(crate) const SEARCHSORTED: super::kernel_path::KernelDef = (
+    "kusari_searchsorted",
+    "raw T hay, T x, int64 n, bool right",
+    "int64 out",
+    "long long lo = 0; long long hi = n; T xv = x; bool xn = xv != xv;
+     while (lo < hi) {
+       long long mid = lo + (hi - lo) / 2; T h = hay[mid]; bool hn = h != h;
+       bool less = false; bool equal = false;
+       if (hn && xn) { equal = true; }
+       else if (hn) { less = false; }
+       else if (xn) { less = true; }
+       else { less = h < xv; equal = h == xv; }
+       bool go = less;
+       if (right) { go = less || equal; }
+       if (go) { lo = mid + 1; } else { hi = mid; }
+     }
+     out = lo;",
+);
+
+static SEARCHSORTED_KERNEL: std::sync::OnceLock<crate::ElementwiseKernel> =
+    std::sync::OnceLock::new();
+
 /// Shared body of `sort` and `argsort`: moves the axis last, sorts each
 /// contiguous row, and moves it back. Off the CPU the rows go through a
 /// bitonic sorting network of kernels ([`BITONIC_STEP`]).
@@ -442,7 +466,6 @@ pub fn bincount(x: &Array, weights: Option<&Array>, minlength: usize) -> Result<
 /// result is `int64` with the shape of `v`.
 pub fn searchsorted(a: &Array, v: &Array, side_right: bool) -> Result<Array> {
     const OP: &str = "searchsorted";
-    a.expect_cpu(OP)?;
     Array::same_device(OP, a, v)?;
     if a.ndim() != 1 {
         return Err(Error::shape(
@@ -455,6 +478,18 @@ pub fn searchsorted(a: &Array, v: &Array, side_right: bool) -> Result<Array> {
         ));
     }
     let dt = a.dtype().promote(v.dtype());
+    if super::kernel_path::use_kernels(a.device()) {
+        let (hay, needles) = (a.astype(dt)?, v.astype(dt)?);
+        let k = super::kernel_path::cached(&SEARCHSORTED_KERNEL, SEARCHSORTED);
+        let args = [
+            crate::KernelArg::from(&hay),
+            crate::KernelArg::from(&needles),
+            crate::KernelArg::from(a.size() as i64),
+            crate::KernelArg::from(side_right),
+        ];
+        return k.call(&args);
+    }
+    a.expect_cpu(OP)?;
     crate::dispatch_all!(dt, T => {
         let hay = a.to_vec::<T>()?;
         let needles = v.to_vec::<T>()?;
@@ -1014,5 +1049,79 @@ mod kernel_path_tests {
         let empty = Array::zeros(&[3, 0], DType::F32).unwrap();
         assert_eq!(forced(|| empty.argsort(Some(1))).unwrap().shape(), [3, 0]);
         assert_eq!(forced(|| empty.sort(None)).unwrap().shape(), [0]);
+    }
+
+    /// `searchsorted` off the CPU (binary-search kernel, forced) against
+    /// the CPU: both sides, ties, NaN needles and a NaN-tailed haystack,
+    /// ±inf and -0.0, mixed dtypes (promoted), a 2-D needle array, an empty
+    /// haystack.
+    #[test]
+    fn searchsorted_kernel_matches_the_cpu() {
+        let hay = [
+            f64::NEG_INFINITY,
+            -1.0,
+            -0.0,
+            0.0,
+            0.0,
+            2.5,
+            2.5,
+            2.5,
+            7.0,
+            f64::INFINITY,
+            f64::NAN,
+            f64::NAN,
+        ];
+        let needles = [
+            -5.0,
+            -1.0,
+            0.0,
+            -0.0,
+            2.5,
+            3.0,
+            f64::INFINITY,
+            f64::NAN,
+            f64::NEG_INFINITY,
+            100.0,
+        ];
+        for (hd, nd) in [
+            (DType::F64, DType::F64),
+            (DType::F32, DType::F16),
+            (DType::F16, DType::F64),
+        ] {
+            for len in [0usize, 1, 5, hay.len()] {
+                let a = Array::from_vec(hay[..len].to_vec(), &[len])
+                    .unwrap()
+                    .astype(hd)
+                    .unwrap();
+                let v = Array::from_vec(needles.to_vec(), &[2, 5])
+                    .unwrap()
+                    .astype(nd)
+                    .unwrap();
+                for right in [false, true] {
+                    let cpu = super::searchsorted(&a, &v, right).unwrap();
+                    let ker = forced(|| super::searchsorted(&a, &v, right)).unwrap();
+                    assert_eq!((ker.shape(), ker.dtype()), (cpu.shape(), cpu.dtype()));
+                    assert_eq!(
+                        ker.to_vec::<i64>().unwrap(),
+                        cpu.to_vec::<i64>().unwrap(),
+                        "{hd} {nd} len {len} right {right}"
+                    );
+                }
+            }
+        }
+        let ints = Array::from_vec(vec![1i32, 3, 3, 9], &[4]).unwrap();
+        let v = Array::from_vec(vec![0i32, 3, 4, 10], &[4]).unwrap();
+        for right in [false, true] {
+            assert_eq!(
+                forced(|| super::searchsorted(&ints, &v, right))
+                    .unwrap()
+                    .to_vec::<i64>()
+                    .unwrap(),
+                super::searchsorted(&ints, &v, right)
+                    .unwrap()
+                    .to_vec::<i64>()
+                    .unwrap()
+            );
+        }
     }
 }

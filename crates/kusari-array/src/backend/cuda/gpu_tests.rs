@@ -672,3 +672,15 @@ fn sort_matches_the_cpu() {
         cpu_gpu_allclose(g, 0.0, |d| sample(d, dt, &[5000])?.argsort(None));
     }
 }
+
+/// `searchsorted` (binary-search kernel) on the device, both sides.
+#[test]
+fn searchsorted_matches_the_cpu() {
+    let Some(g) = gpu() else { return };
+    for right in [false, true] {
+        cpu_gpu_allclose(g, 0.0, |d| {
+            let hay = sample(d, DType::F32, &[40])?.sort(None)?;
+            crate::ops::sort::searchsorted(&hay, &sample(d, DType::F32, &[3, 7])?, right)
+        });
+    }
+}
