@@ -71,10 +71,10 @@ const K_DIGAMMA: usize = 3;
 const K_TRIGAMMA: usize = 4;
 
 /// Applies `f32f`/`f64f` elementwise on the CPU, kernel `k` of [`KERNELS`]
-/// elsewhere (`None`: CPU only).
+/// elsewhere.
 fn map(
     op: &'static str,
-    k: Option<usize>,
+    k: usize,
     a: &Array,
     f32f: impl Fn(f32) -> f32 + Sync,
     f64f: impl Fn(f64) -> f64 + Sync,
@@ -91,21 +91,18 @@ fn map(
         DType::F32
     };
     if use_kernels(a.device()) {
-        if let Some(k) = k {
-            static CELLS: [OnceLock<ElementwiseKernel>; 5] = [const { OnceLock::new() }; 5];
-            let x = if a.dtype() == dtype {
-                a.clone()
-            } else {
-                a.astype(dtype)?
-            };
-            let y = cached(&CELLS[k], KERNELS[k]).call(&[&x])?;
-            return if dtype != a.dtype() {
-                y.astype(a.dtype())
-            } else {
-                Ok(y)
-            };
-        }
-        a.expect_cpu(op)?;
+        static CELLS: [OnceLock<ElementwiseKernel>; 5] = [const { OnceLock::new() }; 5];
+        let x = if a.dtype() == dtype {
+            a.clone()
+        } else {
+            a.astype(dtype)?
+        };
+        let y = cached(&CELLS[k], KERNELS[k]).call(&[&x])?;
+        return if dtype != a.dtype() {
+            y.astype(a.dtype())
+        } else {
+            Ok(y)
+        };
     }
     let x = a.astype_order(dtype, Order::C)?;
     let mut out = Array::empty(a.shape(), dtype)?;
@@ -142,24 +139,24 @@ fn map(
 
 /// The error function `2/sqrt(pi) * integral_0^x exp(-t^2) dt`, elementwise.
 pub fn erf(a: &Array) -> Result<Array> {
-    map("erf", Some(K_ERF), a, libm::erff, libm::erf)
+    map("erf", K_ERF, a, libm::erff, libm::erf)
 }
 
 /// The complementary error function `1 - erf(x)` (accurate for large `x`).
 pub fn erfc(a: &Array) -> Result<Array> {
-    map("erfc", Some(K_ERFC), a, libm::erfcf, libm::erfc)
+    map("erfc", K_ERFC, a, libm::erfcf, libm::erfc)
 }
 
 /// `log(|gamma(x)|)`, elementwise (SciPy's `gammaln`, C's `lgamma`).
 pub fn gammaln(a: &Array) -> Result<Array> {
-    map("gammaln", Some(K_GAMMALN), a, libm::lgammaf, libm::lgamma)
+    map("gammaln", K_GAMMALN, a, libm::lgammaf, libm::lgamma)
 }
 
 /// The digamma function `d/dx log(gamma(x))` (the derivative of [`gammaln`]).
 pub fn digamma(a: &Array) -> Result<Array> {
     map(
         "digamma",
-        Some(K_DIGAMMA),
+        K_DIGAMMA,
         a,
         |x| digamma_f64(x as f64) as f32,
         digamma_f64,
@@ -170,7 +167,7 @@ pub fn digamma(a: &Array) -> Result<Array> {
 pub fn trigamma(a: &Array) -> Result<Array> {
     map(
         "trigamma",
-        Some(K_TRIGAMMA),
+        K_TRIGAMMA,
         a,
         |x| trigamma_f64(x as f64) as f32,
         trigamma_f64,
