@@ -189,11 +189,7 @@ pub(crate) fn compute_dtype(op: &'static str, what: &str, dtype: DType) -> Resul
 /// `a` as a C-contiguous host array of `dtype`.
 pub(crate) fn prepared(op: &'static str, a: &Array, dtype: DType) -> Result<Array> {
     a.expect_cpu(op)?;
-    if a.dtype() == dtype && a.is_c_contiguous() {
-        Ok(a.clone())
-    } else {
-        a.astype_order(dtype, crate::Order::C)
-    }
+    contiguous(a, dtype)
 }
 
 /// The contiguous elements of an array made by [`prepared`] or [`new_c`].
