@@ -79,8 +79,17 @@ mod tests {
                 index::GATHER,
                 super::super::sort::BITONIC_STEP,
                 super::super::sort::SEARCHSORTED,
+                super::super::sort::GROUP_STARTS,
             ],
             &crate::ALL_DTYPES,
+        );
+        // unique's and bincount's kernels without a type placeholder.
+        n += cuda_check::compile_kernel_defs(
+            &[
+                super::super::sort::PERMUTE_SCATTER,
+                super::super::sort::BIN_SUMS,
+            ],
+            &[DType::I64],
         );
         n += cuda_check::compile_kernel_defs(&[index::SCATTER_ADD], index::SCATTER_ADD_DTYPES);
         // The generator's draws make every float dtype.

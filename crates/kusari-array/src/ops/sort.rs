@@ -307,6 +307,9 @@ pub fn unique_with(
     return_inverse: bool,
     return_counts: bool,
 ) -> Result<Unique> {
+    if super::kernel_path::use_kernels(a.device()) {
+        return unique_on_device(a, return_index, return_inverse, return_counts);
+    }
     a.expect_cpu("unique")?;
     crate::dispatch_all!(a.dtype(), T => {
         unique_typed::<T>(a, return_index, return_inverse, return_counts)
@@ -377,6 +380,151 @@ fn unique_typed<T: Element>(a: &Array, ri: bool, rinv: bool, rc: bool) -> Result
     })
 }
 
+/// Marks with 1 the elements of the sorted 1-D `s` that differ from their
+/// predecessor (NaNs are equal to each other, as in [`cmp_nan_last`]): the
+/// first element of each group of equal values.
+pub(crate) const GROUP_STARTS: super::kernel_path::KernelDef = (
+    "kusari_group_starts",
+    "raw T s",
+    "int64 first",
+    "bool f = i == 0;
+     if (!f) { T x = s[i]; T y = s[i - 1]; f = !(x == y || (x != x && y != y)); }
+     first = f ? 1 : 0;",
+);
+
+/// `inv[p] = g` for each pair: scatters through a permutation, so no two
+/// threads write one element.
+pub(crate) const PERMUTE_SCATTER: super::kernel_path::KernelDef = (
+    "kusari_permute_scatter",
+    "int64 p, int64 g",
+    "raw int64 inv",
+    "inv[p] = g;",
+);
+
+/// One bin's sum of `w[lo] .. w[hi]` in order (the stable sort keeps each
+/// bin's weights in input order, so this is the CPU loop's sum exactly).
+pub(crate) const BIN_SUMS: super::kernel_path::KernelDef = (
+    "kusari_bin_sums",
+    "int64 lo, int64 hi, raw float64 w",
+    "float64 s",
+    "double acc = 0.0;
+     for (long long k = lo; k < hi; k++) { acc += w[k]; }
+     s = acc;",
+);
+
+static GROUP_STARTS_KERNEL: std::sync::OnceLock<crate::ElementwiseKernel> =
+    std::sync::OnceLock::new();
+static PERMUTE_SCATTER_KERNEL: std::sync::OnceLock<crate::ElementwiseKernel> =
+    std::sync::OnceLock::new();
+static BIN_SUMS_KERNEL: std::sync::OnceLock<crate::ElementwiseKernel> = std::sync::OnceLock::new();
+
+/// `unique` off the CPU, as CuPy does it: a stable sort with its
+/// permutation, group starts marked and numbered by a cumulative sum, and
+/// each group's first and past-the-end positions found by binary search in
+/// those numbers. Reading the number of groups synchronizes (the output's
+/// size depends on the data).
+fn unique_on_device(a: &Array, ri: bool, rinv: bool, rc: bool) -> Result<Unique> {
+    use crate::{KernelArg, SliceArg};
+    let dev = a.device();
+    let flat = a.reshape(&[-1])?;
+    let n = flat.size();
+    let i64s = |shape: &[usize]| Array::zeros_on(shape, DType::I64, dev);
+    if n == 0 {
+        return Ok(Unique {
+            values: Array::zeros_on(&[0], a.dtype(), dev)?,
+            index: if ri { Some(i64s(&[0])?) } else { None },
+            inverse: if rinv { Some(i64s(a.shape())?) } else { None },
+            counts: if rc { Some(i64s(&[0])?) } else { None },
+        });
+    }
+    let perm = flat.argsort(Some(0))?;
+    let sorted = flat.take(&perm, Some(0))?;
+    let starts_kernel = super::kernel_path::cached(&GROUP_STARTS_KERNEL, GROUP_STARTS);
+    let first = starts_kernel
+        .call_with(&[KernelArg::from(&sorted)], &mut [], Some(n))?
+        .pop()
+        .expect("one output");
+    // groups[k]: how many groups begin at or before sorted position k.
+    let groups = first.cumsum(Some(0))?;
+    let last = n as isize;
+    let m = groups
+        .slice(&[SliceArg::range(last - 1, last, 1)])?
+        .item::<i64>()?;
+    let ids = Array::arange_dtype(1.0, (m + 1) as f64, 1.0, DType::I64)?.to_device(dev)?;
+    let starts = searchsorted(&groups, &ids, false)?;
+    let counts = if rc {
+        Some(searchsorted(&groups, &ids, true)?.sub(&starts)?)
+    } else {
+        None
+    };
+    let inverse = if rinv {
+        let mut inv = i64s(&[n])?;
+        let gid = groups.sub(1i64)?;
+        super::kernel_path::cached(&PERMUTE_SCATTER_KERNEL, PERMUTE_SCATTER).call_with(
+            &[KernelArg::from(&perm), KernelArg::from(&gid)],
+            &mut [&mut inv],
+            None,
+        )?;
+        Some(inv.reshape_to(a.shape())?)
+    } else {
+        None
+    };
+    Ok(Unique {
+        values: sorted.take(&starts, Some(0))?,
+        index: if ri {
+            Some(perm.take(&starts, Some(0))?)
+        } else {
+            None
+        },
+        inverse,
+        counts,
+    })
+}
+
+/// `bincount` off the CPU without atomics: the values sorted (stably, with
+/// their permutation when there are weights), each bin's range in them found
+/// by binary search, counts as range lengths and weighted sums by one thread
+/// per bin adding its range in input order.
+fn bincount_on_device(x: &Array, weights: Option<&Array>, minlength: usize) -> Result<Array> {
+    const OP: &str = "bincount";
+    let dev = x.device();
+    let xi = x.astype(DType::I64)?;
+    let bins = if x.size() == 0 {
+        minlength
+    } else {
+        let low = xi.min(None, false)?.item::<i64>()?;
+        if low < 0 {
+            let p = xi
+                .to_vec::<i64>()?
+                .iter()
+                .position(|&v| v < 0)
+                .expect("the minimum is negative");
+            return Err(Error::value(
+                OP,
+                format!("expected non-negative integers, found {low} at position {p}"),
+            ));
+        }
+        (xi.max(None, false)?.item::<i64>()? as usize + 1).max(minlength)
+    };
+    let edges = Array::arange_dtype(0.0, bins as f64, 1.0, DType::I64)?.to_device(dev)?;
+    let Some(w) = weights else {
+        let sorted = xi.sort(Some(0))?;
+        return searchsorted(&sorted, &edges, true)?.sub(&searchsorted(&sorted, &edges, false)?);
+    };
+    let perm = xi.argsort(Some(0))?;
+    let sorted = xi.take(&perm, Some(0))?;
+    let ws = w.astype(DType::F64)?.take(&perm, Some(0))?;
+    let (lo, hi) = (
+        searchsorted(&sorted, &edges, false)?,
+        searchsorted(&sorted, &edges, true)?,
+    );
+    super::kernel_path::cached(&BIN_SUMS_KERNEL, BIN_SUMS).call(&[
+        crate::KernelArg::from(&lo),
+        crate::KernelArg::from(&hi),
+        crate::KernelArg::from(&ws),
+    ])
+}
+
 /// Sorts one row, in parallel when it is long.
 fn sort_rows_any<T: Element>(data: &mut [T]) {
     if !data.is_empty() {
@@ -390,7 +538,6 @@ fn sort_rows_any<T: Element>(data: &mut [T]) {
 /// weights falling in each bin. The result has `max(x) + 1` bins, at least `minlength`.
 pub fn bincount(x: &Array, weights: Option<&Array>, minlength: usize) -> Result<Array> {
     const OP: &str = "bincount";
-    x.expect_cpu(OP)?;
     if x.ndim() != 1 {
         return Err(Error::shape(
             OP,
@@ -408,6 +555,23 @@ pub fn bincount(x: &Array, weights: Option<&Array>, minlength: usize) -> Result<
             x.dtype(),
         ));
     }
+    if let Some(w) = weights {
+        Array::same_device(OP, x, w)?;
+        if w.shape() != x.shape() {
+            return Err(Error::shape(
+                OP,
+                format!(
+                    "expected weights of the same shape as x {:?}, found {:?}",
+                    x.shape(),
+                    w.shape()
+                ),
+            ));
+        }
+    }
+    if super::kernel_path::use_kernels(x.device()) {
+        return bincount_on_device(x, weights, minlength);
+    }
+    x.expect_cpu(OP)?;
     let xs = x.to_vec::<i64>()?;
     if let Some(p) = xs.iter().position(|&v| v < 0) {
         return Err(Error::value(
@@ -435,17 +599,6 @@ pub fn bincount(x: &Array, weights: Option<&Array>, minlength: usize) -> Result<
             Ok(out)
         }
         Some(w) => {
-            Array::same_device(OP, x, w)?;
-            if w.shape() != x.shape() {
-                return Err(Error::shape(
-                    OP,
-                    format!(
-                        "expected weights of the same shape as x {:?}, found {:?}",
-                        x.shape(),
-                        w.shape()
-                    ),
-                ));
-            }
             let ws = w.to_vec::<f64>()?;
             let mut out = Array::zeros(&[bins], DType::F64)?;
             let sums = out
@@ -1049,6 +1202,146 @@ mod kernel_path_tests {
         let empty = Array::zeros(&[3, 0], DType::F32).unwrap();
         assert_eq!(forced(|| empty.argsort(Some(1))).unwrap().shape(), [3, 0]);
         assert_eq!(forced(|| empty.sort(None)).unwrap().shape(), [0]);
+    }
+
+    /// `unique` off the CPU (sort, group-start kernel, cumulative sum,
+    /// binary searches, forced) equals the CPU's in every part: values,
+    /// first-occurrence index, inverse (with the input's shape) and counts;
+    /// repeated NaNs collapse into one, -0.0 equals 0.0, a transposed 2-D
+    /// input, bools, one element, no elements.
+    #[test]
+    fn unique_kernels_match_the_cpu() {
+        use super::{unique_with, Unique};
+        let floats = [
+            2.0,
+            f64::NAN,
+            -1.0,
+            2.0,
+            0.0,
+            -0.0,
+            f64::NAN,
+            7.5,
+            -1.0,
+            f64::INFINITY,
+            2.0,
+            f64::NEG_INFINITY,
+        ];
+        let parts = |u: &Unique| -> Vec<Vec<f64>> {
+            let v = |a: &Array| a.astype(DType::F64).unwrap().to_vec::<f64>().unwrap();
+            let mut out = vec![v(&u.values)
+                .into_iter()
+                .map(|x| if x.is_nan() { 1e300 } else { x })
+                .collect()];
+            for p in [&u.index, &u.inverse, &u.counts] {
+                out.push(p.as_ref().map(v).unwrap_or_default());
+            }
+            out
+        };
+        for dtype in [
+            DType::F64,
+            DType::F32,
+            DType::F16,
+            DType::I32,
+            DType::U8,
+            DType::Bool,
+        ] {
+            for len in [0usize, 1, 5, 12] {
+                let v: Vec<f64> = (0..len)
+                    .map(|i| {
+                        if dtype.is_float() {
+                            floats[i]
+                        } else {
+                            ((i * 7) % 4) as f64
+                        }
+                    })
+                    .collect();
+                let flat = Array::from_vec(v, &[len]).unwrap().astype(dtype).unwrap();
+                let mut inputs = vec![flat.clone()];
+                if len == 12 {
+                    inputs.push(flat.reshape(&[3, 4]).unwrap().t());
+                }
+                for a in inputs {
+                    for flags in [
+                        (false, false, false),
+                        (true, true, true),
+                        (false, true, false),
+                    ] {
+                        let (ri, rinv, rc) = flags;
+                        let cpu = unique_with(&a, ri, rinv, rc).unwrap();
+                        let ker = forced(|| unique_with(&a, ri, rinv, rc)).unwrap();
+                        let what = format!("{dtype} {:?} {flags:?}", a.shape());
+                        assert_eq!(ker.values.dtype(), cpu.values.dtype(), "{what}");
+                        assert_eq!(
+                            ker.inverse.as_ref().map(|x| x.shape().to_vec()),
+                            cpu.inverse.as_ref().map(|x| x.shape().to_vec()),
+                            "{what}"
+                        );
+                        assert_eq!(parts(&ker), parts(&cpu), "{what}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// `bincount` off the CPU (sort, binary searches, per-bin sums,
+    /// forced) equals the CPU's: counts, float64 weighted sums bit for bit
+    /// (each bin adds in input order), `minlength` above and below the
+    /// largest value, bool and uint8 input, empty input, and the same
+    /// error for a negative value.
+    #[test]
+    fn bincount_kernels_match_the_cpu() {
+        use super::bincount;
+        let xs = [3i64, 0, 5, 3, 3, 1, 0, 9, 3, 5];
+        // Bin 3 gets 1e16, 1, -1e16, 1: 1 in input order, 0 in any other.
+        let ws = [1e16, 2.0, 5.0, 1.0, -1e16, 7.0, 1.5, 3.0, 1.0, 0.1];
+        for len in [0usize, 1, 4, xs.len()] {
+            for dtype in [DType::I64, DType::I32, DType::U8] {
+                let x = Array::from_vec(xs[..len].to_vec(), &[len])
+                    .unwrap()
+                    .astype(dtype)
+                    .unwrap();
+                let w = Array::from_vec(ws[..len].to_vec(), &[len])
+                    .unwrap()
+                    .astype(if len == 4 { DType::F32 } else { DType::F64 })
+                    .unwrap();
+                for minlength in [0usize, 3, 14] {
+                    for weights in [None, Some(&w)] {
+                        let cpu = bincount(&x, weights, minlength).unwrap();
+                        let ker = forced(|| bincount(&x, weights, minlength)).unwrap();
+                        let what = format!("{dtype} len {len} minlength {minlength}");
+                        assert_eq!(
+                            (ker.shape(), ker.dtype()),
+                            (cpu.shape(), cpu.dtype()),
+                            "{what}"
+                        );
+                        let bits = |a: &Array| {
+                            a.astype(DType::F64)
+                                .unwrap()
+                                .to_vec::<f64>()
+                                .unwrap()
+                                .iter()
+                                .map(|v| v.to_bits())
+                                .collect::<Vec<_>>()
+                        };
+                        assert_eq!(bits(&ker), bits(&cpu), "{what}");
+                    }
+                }
+            }
+        }
+        let b = Array::from_vec(vec![true, false, true], &[3]).unwrap();
+        assert_eq!(
+            forced(|| bincount(&b, None, 0))
+                .unwrap()
+                .to_vec::<i64>()
+                .unwrap(),
+            vec![1, 2]
+        );
+        let neg = Array::from_vec(vec![2i32, -4, 1], &[3]).unwrap();
+        let (ce, ke) = (
+            bincount(&neg, None, 0).unwrap_err().to_string(),
+            forced(|| bincount(&neg, None, 0)).unwrap_err().to_string(),
+        );
+        assert_eq!(ke, ce);
     }
 
     /// `searchsorted` off the CPU (binary-search kernel, forced) against
