@@ -6,6 +6,7 @@ mod common;
 
 use common::{array, assert_close, fixture};
 use kusari::array::{Array, DType};
+use kusari::functions as F;
 use kusari::links::{
     Classifier, Convolution2D, ConvolutionND, Deconvolution2D, DeconvolutionND,
     DepthwiseConvolution2D, DilatedConvolution2D, EmbedID, GroupNormalization, Highway,
@@ -348,6 +349,89 @@ fn n_step_links_match_chainer() {
         let (h, ys) = rnn.forward(Some(&xs[0]), &xs[1..])?;
         Ok(flat(h, None, ys))
     });
+}
+
+/// Equal-length sequences go through one transpose of the stacked batch
+/// instead of row-by-row splits and concatenations. Their outputs, final
+/// states and input gradients equal the row-by-row path's, reached by
+/// adding a shorter fourth sequence (which changes no other row), for
+/// the LSTM, the bidirectional LSTM and the GRU.
+#[test]
+fn n_step_equal_lengths_match_the_ragged_path() {
+    let seq = |k: usize, len: usize| {
+        let v: Vec<f32> = (0..len * 3)
+            .map(|i| ((i * 7 + k * 5) % 11) as f32 * 0.1 - 0.5)
+            .collect();
+        Variable::new(Array::from_vec(v, &[len, 3]).unwrap())
+    };
+    type Run<'a> = &'a dyn Fn(&[Variable]) -> (Variable, Vec<Variable>);
+    let lstm = NStepLSTM::new(2, 3, 4, 0.0);
+    let bilstm = NStepBiLSTM::new(2, 3, 4, 0.0);
+    let gru = NStepGRU::new(2, 3, 4, 0.0);
+    let runs: [(&str, Run); 3] = [
+        ("lstm", &|xs| {
+            let (h, _c, ys) = lstm.forward(None, None, xs).unwrap();
+            (h, ys)
+        }),
+        ("bilstm", &|xs| {
+            let (h, _c, ys) = bilstm.forward(None, None, xs).unwrap();
+            (h, ys)
+        }),
+        ("gru", &|xs| gru.forward(None, xs).unwrap()),
+    ];
+    for (name, run) in runs {
+        // (ys, h of the three equal rows, input gradients) of one batch.
+        let outcome = |with_short: bool| {
+            let mut xs: Vec<Variable> = (0..3).map(|k| seq(k, 4)).collect();
+            if with_short {
+                xs.push(seq(7, 2));
+            }
+            let (h, ys) = run(&xs);
+            let mut loss: Option<Variable> = None;
+            for (k, y) in ys.iter().take(3).enumerate() {
+                let term = F::sum(&(y * (k as f64 + 1.0)), None, false).unwrap();
+                loss = Some(match loss {
+                    Some(l) => &l + &term,
+                    None => term,
+                });
+            }
+            loss.unwrap().backward().unwrap();
+            let h = h.array().to_vec::<f32>().unwrap();
+            // h is (layers × directions, B, 4): rows of 4, batch row i % B.
+            let h_rows: Vec<f32> = h
+                .chunks(4)
+                .enumerate()
+                .filter(|(i, _)| !with_short || i % 4 != 3)
+                .flat_map(|(_, r)| r.to_vec())
+                .collect();
+            let vals = |v: &[Variable]| -> Vec<Vec<f32>> {
+                v.iter()
+                    .map(|x| x.array().to_vec::<f32>().unwrap())
+                    .collect()
+            };
+            let grads: Vec<Vec<f32>> = xs[..3]
+                .iter()
+                .map(|x| x.grad().unwrap().to_vec::<f32>().unwrap())
+                .collect();
+            (vals(&ys[..3]), h_rows, grads)
+        };
+        let (fast, ragged) = (outcome(false), outcome(true));
+        let close = |a: &[Vec<f32>], b: &[Vec<f32>], what: &str| {
+            for (x, y) in a.iter().flatten().zip(b.iter().flatten()) {
+                assert!(
+                    (x - y).abs() <= 1e-6 + 1e-5 * y.abs(),
+                    "{name} {what}: {x} vs {y}"
+                );
+            }
+            assert_eq!(
+                a.iter().map(Vec::len).sum::<usize>(),
+                b.iter().map(Vec::len).sum::<usize>()
+            );
+        };
+        close(&fast.0, &ragged.0, "ys");
+        close(&[fast.1], &[ragged.1], "hy");
+        close(&fast.2, &ragged.2, "input gradients");
+    }
 }
 
 #[test]

@@ -503,6 +503,21 @@ impl NStepBase {
             });
         }
         let mut order: Vec<usize> = (0..xs.len()).collect();
+        let len = xs[0].shape()[0];
+        if xs.iter().all(|x| x.shape()[0] == len) {
+            // Equal lengths (batched language models): one transpose of the
+            // stacked batch, which a few nodes do where row by row takes
+            // B·L rows through B splits and L concatenations.
+            let (b, width) = (xs.len(), xs[0].shape()[1]);
+            let refs: Vec<&Variable> = xs.iter().collect();
+            let stacked = F::reshape(&F::concat(&refs, 0)?, &[b, len, width])?;
+            let time_major = F::reshape(
+                &F::transpose(&stacked, Some(&[1, 0, 2]))?,
+                &[len * b, width],
+            )?;
+            let trans = F::split_axis(&time_major, F::Sections::Count(len), 0)?;
+            return Ok((order, trans));
+        }
         order.sort_by_key(|&i| std::cmp::Reverse(xs[i].shape()[0]));
         let rows: Vec<Vec<Variable>> = order
             .iter()
@@ -562,6 +577,20 @@ impl NStepBase {
 
     /// The time-major outputs back to one `(L_i, N)` sequence per input, in the input order.
     fn unprepare(&self, order: &[usize], ys: &[Variable]) -> Result<Vec<Variable>> {
+        let b = order.len();
+        if ys.iter().all(|y| y.shape()[0] == b) {
+            // Equal lengths: the transpose back, as in `prepare`.
+            let (len, width) = (ys.len(), ys[0].shape()[1]);
+            let refs: Vec<&Variable> = ys.iter().collect();
+            let stacked = F::reshape(&F::concat(&refs, 0)?, &[len, b, width])?;
+            let batch_major = F::reshape(
+                &F::transpose(&stacked, Some(&[1, 0, 2]))?,
+                &[b * len, width],
+            )?;
+            // `order` is the identity here: `prepare` does not sort equal lengths.
+            debug_assert!(order.iter().enumerate().all(|(k, &i)| k == i));
+            return F::split_axis(&batch_major, F::Sections::Count(b), 0);
+        }
         let rows: Vec<Vec<Variable>> = ys
             .iter()
             .map(|y| F::split_axis(y, F::Sections::Count(y.shape()[0]), 0))
