@@ -254,9 +254,10 @@ fn chunk(v: &[Variable], nw: usize) -> Vec<Vec<Variable>> {
 /// (Its values against Chainer's: the `n_step_lstm_batch1` fixture.)
 #[test]
 fn n_step_lstm_fused_layer_matches_the_stepped_one() {
-    for dtype in DTYPES {
+    // 19 units: the cell's vector loops and their remainders.
+    for (dtype, n) in DTYPES.iter().flat_map(|&d| [(d, 2), (d, 19)]) {
         let mut rng = Generator::new(5);
-        let (n_in, n) = (3, 2);
+        let n_in = 3;
         let xs: Vec<Array> = (0..3)
             .map(|_| normal(&mut rng, &[2, n_in], dtype))
             .collect();
@@ -328,8 +329,10 @@ fn n_step_lstm_fused_layer_matches_the_stepped_one() {
                 e.contains("double backprop") && e.contains("FusedRnn"),
                 "{e}"
             );
-            let _g = using_config(Setting::FusedRnn, false);
-            check(&format!("{name} off"), &f, &inputs);
+            if n == 2 {
+                let _g = using_config(Setting::FusedRnn, false);
+                check(&format!("{name} off"), &f, &inputs);
+            }
         }
     }
 }

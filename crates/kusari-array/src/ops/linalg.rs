@@ -6,6 +6,84 @@ use crate::backend::cpu::matmul::{gemm_float, gemm_i64, GemmPlan};
 use crate::layout::{self, Order};
 use crate::{Array, DType, Error, Result};
 
+/// `c = a · b`, or `c += a · b` with `accumulate`, on row-major host
+/// slices (`a` `m × k`, `b` `k × n`, `c` `m × n`) of `f32` or `f64`, on the
+/// pool's threads as [`matmul`]. For fused CPU loops that interleave small
+/// products with their own passes (the LSTM layer's recurrent step), where
+/// an array per product and a separate add would cost more than the product.
+///
+/// ```
+/// use kusari_array::ops::linalg::gemm_slices;
+/// let (a, b) = ([1.0f32, 2.0, 3.0, 4.0], [1.0f32, 0.0, 0.0, 1.0]);
+/// let mut c = [10.0f32; 4];
+/// gemm_slices(2, 2, 2, &a, &b, &mut c, true)?;
+/// assert_eq!(c, [11.0, 12.0, 13.0, 14.0]);
+/// # Ok::<(), kusari_array::Error>(())
+/// ```
+pub fn gemm_slices<T: crate::Element>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[T],
+    b: &[T],
+    c: &mut [T],
+    accumulate: bool,
+) -> Result<()> {
+    const OP: &str = "gemm_slices";
+    if !matches!(T::DTYPE, DType::F32 | DType::F64) {
+        return Err(Error::unsupported_dtype(OP, "float32 or float64", T::DTYPE));
+    }
+    if a.len() != m * k || b.len() != k * n || c.len() != m * n {
+        return Err(Error::shape(
+            OP,
+            format!(
+                "expected slices of {} (m × k), {} (k × n) and {} (m × n) elements for m={m}, n={n}, k={k}, found {}, {} and {}",
+                m * k,
+                k * n,
+                m * n,
+                a.len(),
+                b.len(),
+                c.len()
+            ),
+        ));
+    }
+    use crate::backend::cpu::matmul::{gemm_threaded, Dims, Strided, StridedMut};
+    if k == 0 {
+        // An empty sum: gemm may leave `c` unwritten.
+        if !accumulate {
+            c.fill(T::from_f64(0.0));
+        }
+        return Ok(());
+    }
+    let one = T::from_f64(1.0);
+    // SAFETY: the lengths were checked against the row-major strides, and
+    // `c` is a unique borrow, so it overlaps neither input.
+    unsafe {
+        gemm_threaded(
+            Dims { m, n, k },
+            StridedMut {
+                ptr: c.as_mut_ptr(),
+                rs: n as isize,
+                cs: 1,
+            },
+            accumulate.then_some(one),
+            Strided {
+                ptr: a.as_ptr(),
+                rs: k as isize,
+                cs: 1,
+            },
+            Strided {
+                ptr: b.as_ptr(),
+                rs: n as isize,
+                cs: 1,
+            },
+            one,
+            rayon::current_num_threads(),
+        );
+    }
+    Ok(())
+}
+
 /// NumPy's `matmul` (`a @ b`): 1-D operands are promoted to matrices and the
 /// added axis removed afterwards; leading (batch) axes broadcast.
 ///
@@ -392,6 +470,41 @@ mod tests {
             }
         }
         o
+    }
+
+    /// `gemm_slices` equals `matmul` (set and accumulate, f32 and f64,
+    /// a size past one thread's block) and refuses wrong lengths and dtypes.
+    #[test]
+    fn gemm_slices_matches_matmul() {
+        use super::gemm_slices;
+        let (m, n, k) = (37, 70, 29);
+        let a: Vec<f64> = (0..m * k).map(|i| ((i * 13) % 7) as f64 - 3.0).collect();
+        let b: Vec<f64> = (0..k * n).map(|i| ((i * 5) % 11) as f64 * 0.5).collect();
+        let want = Array::from_vec(a.clone(), &[m, k])
+            .unwrap()
+            .matmul(&Array::from_vec(b.clone(), &[k, n]).unwrap())
+            .unwrap()
+            .to_vec::<f64>()
+            .unwrap();
+        let mut c = vec![1.0f64; m * n];
+        gemm_slices(m, n, k, &a, &b, &mut c, false).unwrap();
+        assert_eq!(c, want);
+        gemm_slices(m, n, k, &a, &b, &mut c, true).unwrap();
+        assert_eq!(c, want.iter().map(|v| 2.0 * v).collect::<Vec<_>>());
+        let (a32, b32): (Vec<f32>, Vec<f32>) = (
+            a.iter().map(|&v| v as f32).collect(),
+            b.iter().map(|&v| v as f32).collect(),
+        );
+        let mut c32 = vec![0.0f32; m * n];
+        gemm_slices(m, n, k, &a32, &b32, &mut c32, true).unwrap();
+        assert_eq!(c32, want.iter().map(|&v| v as f32).collect::<Vec<_>>());
+        let mut empty = vec![5.0f32; 4];
+        gemm_slices(2, 2, 0, &[], &[], &mut empty, false).unwrap();
+        assert_eq!(empty, [0.0; 4]);
+        let e = gemm_slices(m, n, k, &a, &b[1..], &mut c, false).unwrap_err();
+        assert!(e.to_string().contains("gemm_slices"), "{e}");
+        let e = gemm_slices(1, 1, 1, &[1i32], &[1], &mut [0], false).unwrap_err();
+        assert!(e.to_string().contains("float32 or float64"), "{e}");
     }
 
     #[test]

@@ -43,13 +43,13 @@ fn dims(c: &[usize], x: &[usize]) -> (usize, usize, usize, usize) {
 }
 
 #[inline(always)]
-fn sig<T: Real>(v: T) -> T {
+pub(super) fn sig<T: Real>(v: T) -> T {
     // One inlined exp: libm's tanh and exp calls dominated the cell's time.
     T::ONE / (T::ONE + (-v).exp_fast())
 }
 
 #[inline(always)]
-fn tanh<T: Real>(v: T) -> T {
+pub(super) fn tanh<T: Real>(v: T) -> T {
     // 1 - 2 / (e^2v + 1): one exp, and the limits +-1 where it saturates.
     let two = T::from_f64(2.0);
     T::ONE - two / ((two * v).exp_fast() + T::ONE)

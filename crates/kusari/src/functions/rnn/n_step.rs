@@ -98,6 +98,12 @@ fn dropout(x: &Variable, ratio: f64) -> Result<Variable> {
 
 /// The prepared weights of one layer and direction.
 enum Cell {
+    /// The whole layer as one node (`lstm_sequence`), gate-blocked weights.
+    LstmLayer {
+        xw: Variable,
+        hw: Variable,
+        b: Variable,
+    },
     Lstm {
         xw: Variable,
         hw: Variable,
@@ -116,8 +122,20 @@ enum Cell {
 }
 
 impl Cell {
-    fn new(kind: Kind, w: &[Variable], b: &[Variable]) -> Result<Cell> {
+    /// `layer`: the LSTM runs as one fused node (see [`fused_layers`]).
+    fn new(kind: Kind, w: &[Variable], b: &[Variable], layer: bool) -> Result<Cell> {
         Ok(match kind {
+            Kind::Lstm if layer => {
+                let blocks = |ws: [&Variable; 4]| concat(&ws, 0);
+                Cell::LstmLayer {
+                    xw: blocks([&w[2], &w[0], &w[1], &w[3]])?,
+                    hw: blocks([&w[6], &w[4], &w[5], &w[7]])?,
+                    b: F::add(
+                        &blocks([&b[2], &b[0], &b[1], &b[3]])?,
+                        &blocks([&b[6], &b[4], &b[5], &b[7]])?,
+                    )?,
+                }
+            }
             Kind::Lstm => Cell::Lstm {
                 // Chainer's order: the cell input (w2) first, then i, f, o.
                 xw: stack_gates(&[&w[2], &w[0], &w[1], &w[3]])?,
@@ -145,6 +163,7 @@ impl Cell {
         c: Option<&Variable>,
     ) -> Result<(Variable, Option<Variable>)> {
         match self {
+            Cell::LstmLayer { .. } => unreachable!("the fused layer does not step"),
             Cell::Lstm { xw, hw, xb, hb } => {
                 let gates = F::add(&linear(x, xw, xb)?, &linear(h, hw, hb)?)?;
                 let (c, h) = lstm(c.expect("an LSTM has a cell state"), &gates)?;
@@ -179,6 +198,18 @@ impl Cell {
     }
 }
 
+/// Whether each LSTM layer runs as one fused node (`lstm_sequence`): on the
+/// CPU (its loops are CPU code; elsewhere the stepped cells run the cell's
+/// kernels), with `config::fused_rnn` on, and when no sequence ends early.
+fn fused_layers(kind: Kind, has_cell: bool, hx: &Variable, xs: &[Variable]) -> bool {
+    let batch = xs[0].shape()[0];
+    kind == Kind::Lstm
+        && has_cell
+        && config::fused_rnn()
+        && hx.device() == crate::array::Device::Cpu
+        && xs.iter().all(|x| x.shape()[0] == batch)
+}
+
 /// Runs one direction over the (time-major) `xs`; returns the final `h`, `c`
 /// and the `h` of every step.
 fn one_direction<'a>(
@@ -188,19 +219,12 @@ fn one_direction<'a>(
     mut c: Option<Variable>,
 ) -> Result<(Variable, Option<Variable>, Vec<Variable>)> {
     let xs: Vec<&Variable> = xs.collect();
-    if let (Cell::Lstm { xw, hw, xb, hb }, Some(c0), true) = (cell, &c, config::fused_rnn()) {
+    if let (Cell::LstmLayer { xw, hw, b }, Some(c0)) = (cell, &c) {
         let batch = h.shape()[0];
-        // The fused layer's loops are CPU code; elsewhere the stepped cells
-        // run the cell's kernels.
-        let on_cpu = h.device() == crate::array::Device::Cpu;
-        if on_cpu && xs.iter().all(|x| x.shape()[0] == batch) {
-            // No sequence ends early: the whole layer as one node.
-            let refs: Vec<&Variable> = xs.clone();
-            let x = concat(&refs, 0)?;
-            let (ys, h, c) = lstm_sequence(&x, &h, c0, xw, hw, &F::add(xb, hb)?)?;
-            let hs = split(&ys, 0, &vec![batch; xs.len()])?;
-            return Ok((h, Some(c), hs));
-        }
+        let x = concat(&xs, 0)?;
+        let (ys, h, c) = lstm_sequence(&x, &h, c0, xw, hw, b)?;
+        let hs = split(&ys, 0, &vec![batch; xs.len()])?;
+        return Ok((h, Some(c), hs));
     }
     let mut hs = Vec::new();
     for x in xs {
@@ -336,6 +360,7 @@ fn n_step(
         Some(c) => sep(c)?.into_iter().map(Some).collect(),
         None => vec![None; hs[0]],
     };
+    let fused = fused_layers(kind, cx.is_some(), hx, xs);
     let mut layer_in: Vec<Variable> = xs.to_vec();
     let (mut hy, mut cy) = (Vec::new(), Vec::new());
     for layer in 0..n_layers {
@@ -348,7 +373,7 @@ fn n_step(
                 .collect::<Result<_>>()?
         };
         let idx = dirs * layer;
-        let cell = Cell::new(kind, &ws[idx], &bs[idx])?;
+        let cell = Cell::new(kind, &ws[idx], &bs[idx], fused)?;
         let (h, c, fwd) =
             one_direction(&cell, inputs.iter(), hx_l[idx].clone(), cx_l[idx].clone())?;
         hy.push(h);
@@ -363,7 +388,7 @@ fn n_step(
                     .map(|x| dropout(x, dropout_ratio))
                     .collect::<Result<_>>()?
             };
-            let cell = Cell::new(kind, &ws[idx + 1], &bs[idx + 1])?;
+            let cell = Cell::new(kind, &ws[idx + 1], &bs[idx + 1], fused)?;
             let (h, c, mut bwd) = one_direction(
                 &cell,
                 inputs.iter().rev(),
