@@ -69,6 +69,14 @@ pub const KERNELS: &[(&str, &str, &str, &str, &str)] = &[
     ("stencil", "raw T x", "T y", "y = (i > 0 ? x[i - 1] : x[i]) + x[i];", ""),
     ("raw_only", "raw T x", "raw T y", "y[i] = x[i] * 2;", ""),
     ("histogram", "T w, int32 bin", "raw T acc", "atomicAdd(&acc[bin], w);", ""),
+    (
+        "atomic_kin",
+        "int64 v, int32 bin, int32 c, float32 f",
+        "raw int64 hi, raw int64 lo, raw int32 left, raw float32 last",
+        "atomicMax(&hi[bin], v); atomicMin(&lo[bin], v); atomicSub(&left[bin], c);
+         if (i % 2 == 0) atomicExch(&last[bin], f);",
+        "",
+    ),
     ("raw_2d", "raw float32 m, int64 n", "float32 s", "s = 0; for (int k = 0; k < n; ++k) s += m[i * n + k];", ""),
     ("sq_pre", "T x", "T y", "y = twice(sq(x)) + clampit(x);",
         "__device__ T sq(T v) { return v * v; }
@@ -856,6 +864,84 @@ fn kernels_compile_with_nvrtc() {
         KERNELS.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// `atomicMax`, `atomicMin`, `atomicSub` and `atomicExch` as statements,
+/// per bin against the same updates in Rust (in element order, as the CPU
+/// runs them; `atomicExch` leaves the last write there, one of the writes on
+/// a GPU, so every write to a bin here stores one value); an element type
+/// CUDA has no overload for is an error that names the function and the
+/// types it takes, and so is using the old value.
+#[test]
+fn atomic_kin_statements_update_in_place() {
+    let k = def("atomic_kin");
+    let v = [5i64, -3, 9, 9, -7, 2, 0, 11];
+    let bin = [0i32, 1, 0, 2, 1, 2, 0, 1];
+    let c = [1i32, 2, 3, 4, 5, 6, 7, 8];
+    let f = [0.5f32, 1.5, 0.5, 2.5, 1.5, 2.5, 0.5, 1.5];
+    let arr = |x: Vec<i64>| Array::from_vec(x, &[3]).unwrap();
+    let (mut hi, mut lo) = (arr(vec![0, 0, 100]), arr(vec![0, 0, -100]));
+    let mut left = Array::from_vec(vec![100i32, 200, 300], &[3]).unwrap();
+    let mut last = Array::from_vec(vec![-1.0f32; 3], &[3]).unwrap();
+    let args = [
+        Array::from_vec(v.to_vec(), &[8]).unwrap(),
+        Array::from_vec(bin.to_vec(), &[8]).unwrap(),
+        Array::from_vec(c.to_vec(), &[8]).unwrap(),
+        Array::from_vec(f.to_vec(), &[8]).unwrap(),
+    ];
+    let refs: Vec<&Array> = args.iter().collect();
+    k.call_out(&refs, &mut [&mut hi, &mut lo, &mut left, &mut last])
+        .unwrap();
+    let (mut whi, mut wlo, mut wleft, mut wlast) = (
+        [0i64, 0, 100],
+        [0i64, 0, -100],
+        [100i32, 200, 300],
+        [-1.0f32; 3],
+    );
+    for i in 0..8 {
+        let b = bin[i] as usize;
+        whi[b] = whi[b].max(v[i]);
+        wlo[b] = wlo[b].min(v[i]);
+        wleft[b] -= c[i];
+        if i % 2 == 0 {
+            wlast[b] = f[i];
+        }
+    }
+    assert_eq!(hi.to_vec::<i64>().unwrap(), whi);
+    assert_eq!(lo.to_vec::<i64>().unwrap(), wlo);
+    assert_eq!(left.to_vec::<i32>().unwrap(), wleft);
+    assert_eq!(last.to_vec::<f32>().unwrap(), wlast);
+    let x = Array::from_vec(vec![1i32], &[1]).unwrap();
+    for (dtype, op, needle) in [
+        (
+            DType::F32,
+            "atomicMax(&y[0], x);",
+            "atomicMax needs a raw array of int32",
+        ),
+        (DType::I64, "atomicSub(&y[0], x);", "holds int64"),
+        (DType::F64, "atomicExch(&y[0], x);", "atomicExch needs"),
+        (DType::I64, "atomicAdd(&y[0], x);", "atomicAdd needs"),
+        (
+            DType::I32,
+            "int old = atomicMin(&y[0], x);",
+            "only as a statement",
+        ),
+        (
+            DType::I32,
+            "int t = 0; atomicExch(&t, x);",
+            "raw array element",
+        ),
+    ] {
+        let params = format!("raw {dtype} y");
+        let mut y = Array::zeros(&[1], dtype).unwrap();
+        // Type errors surface when the kernel is lowered for its dtypes.
+        let e = ElementwiseKernel::new("int32 x", &params, op, "bad_atomic")
+            .and_then(|k| k.call_out(&[&x], &mut [&mut y]))
+            .err()
+            .unwrap_or_else(|| panic!("{op}: expected an error"))
+            .to_string();
+        assert!(e.contains("bad_atomic") && e.contains(needle), "{op}: {e}");
+    }
 }
 
 /// `atomicAdd(&x[j], v);` as a statement: a weighted histogram into a given

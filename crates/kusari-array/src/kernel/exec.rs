@@ -3,7 +3,7 @@
 //! register vectors, and blocks split across rayon's threads.
 
 use super::ir::{CTy, Inst, MathFn, Program, Setup, Ty, CV, R};
-use super::parse::{BinOp, UnOp};
+use super::parse::{AtomicOp, BinOp, UnOp};
 use crate::{DType, Error, Result};
 use half::{bf16, f16};
 
@@ -878,7 +878,12 @@ impl State<'_> {
                     }
                 });
             }
-            Inst::AddRaw { param, idx, val } => {
+            Inst::AtomicRaw {
+                op,
+                param,
+                idx,
+                val,
+            } => {
                 let (b, idx) = self.raw_access(*param, *idx, mask)?;
                 macro_rules! add_lanes {
                     ($v:ident) => {{
@@ -886,9 +891,16 @@ impl State<'_> {
                         for k in 0..n {
                             if mask.m[k] {
                                 load_gather(&b, &idx[k..k + 1], &[true], &mut cur);
-                                let mut sum = [Default::default()];
-                                arith(BinOp::Add, &cur, &$v[k..k + 1], &mut sum);
-                                let (x, at) = (sum[0], idx[k] as usize);
+                                let v = $v[k];
+                                let mut new = [v];
+                                match op {
+                                    AtomicOp::Add => arith(BinOp::Add, &cur, &[v], &mut new),
+                                    AtomicOp::Sub => arith(BinOp::Sub, &cur, &[v], &mut new),
+                                    AtomicOp::Max if cur[0] > v => new[0] = cur[0],
+                                    AtomicOp::Min if cur[0] < v => new[0] = cur[0],
+                                    AtomicOp::Max | AtomicOp::Min | AtomicOp::Exch => {}
+                                }
+                                let (x, at) = (new[0], idx[k] as usize);
                                 macro_rules! put {
                                     ($t:ty, $x:ident, $e:expr) => {
                                         // SAFETY: bounds checked above; raw stores run on one thread.

@@ -7,8 +7,8 @@
 //! semantics hold per element while the inner loops stay vectorizable.
 
 use super::parse::{
-    err, BinOp, Expr, ExprKind, FuncDef, IntSuffix, LValue, PResult, Pos, Stmt, StmtKind, TypeName,
-    UnOp,
+    err, AtomicOp, BinOp, Expr, ExprKind, FuncDef, IntSuffix, LValue, PResult, Pos, Stmt, StmtKind,
+    TypeName, UnOp,
 };
 use crate::DType;
 use std::collections::HashMap;
@@ -88,6 +88,23 @@ impl Ty {
             DType::BF16 => Ty::BF16,
             DType::F32 => Ty::F32,
             DType::F64 => Ty::F64,
+        }
+    }
+    /// The NumPy name of the type (the C name where NumPy has none).
+    pub(crate) fn type_name(self) -> &'static str {
+        match self {
+            Ty::Bool => "bool",
+            Ty::I8 => "int8",
+            Ty::U8 => "uint8",
+            Ty::I16 => "int16",
+            Ty::I32 => "int32",
+            Ty::U32 => "uint32",
+            Ty::I64 => "int64",
+            Ty::U64 => "uint64",
+            Ty::F16 => "float16",
+            Ty::BF16 => "bfloat16",
+            Ty::F32 => "float32",
+            Ty::F64 => "float64",
         }
     }
     fn of_compute(c: CTy) -> Ty {
@@ -350,9 +367,11 @@ pub(crate) enum Inst {
         idx: R,
         val: R,
     },
-    /// `raw[idx] += val` lane by lane in order (`atomicAdd`), so lanes that
-    /// hit the same element all count; `val` has the element's compute type.
-    AddRaw {
+    /// `raw[idx] = op(raw[idx], val)` lane by lane in order (`atomicAdd`
+    /// and its kin), so lanes that hit the same element all count; `val`
+    /// has the element's compute type.
+    AtomicRaw {
+        op: AtomicOp,
         param: usize,
         idx: R,
         val: R,
@@ -708,30 +727,62 @@ impl<'a> Lower<'a> {
                 let rhs = self.expr(e)?;
                 self.assign(lv, *op, rhs, s.pos)
             }
-            StmtKind::AtomicAdd(LValue::Index(name, idx), e) => {
+            StmtKind::Atomic(op, LValue::Index(name, idx), e) => {
                 let rhs = self.expr(e)?;
                 let (param, ty) = self.writable_raw(name, s.pos)?;
-                if ty.compute() == CTy::Bool {
+                // CUDA's overloads, so a kernel the CPU runs also compiles.
+                let allowed: &[(Ty, &str)] = match op {
+                    AtomicOp::Add => &[
+                        (Ty::I32, "int32"),
+                        (Ty::U32, "uint32"),
+                        (Ty::U64, "uint64"),
+                        (Ty::F16, "float16"),
+                        (Ty::BF16, "bfloat16"),
+                        (Ty::F32, "float32"),
+                        (Ty::F64, "float64"),
+                    ],
+                    AtomicOp::Sub => &[(Ty::I32, "int32"), (Ty::U32, "uint32")],
+                    AtomicOp::Max | AtomicOp::Min => &[
+                        (Ty::I32, "int32"),
+                        (Ty::U32, "uint32"),
+                        (Ty::I64, "int64"),
+                        (Ty::U64, "uint64"),
+                    ],
+                    AtomicOp::Exch => &[
+                        (Ty::I32, "int32"),
+                        (Ty::U32, "uint32"),
+                        (Ty::U64, "uint64"),
+                        (Ty::F32, "float32"),
+                    ],
+                };
+                if !allowed.iter().any(|&(t, _)| t == ty) {
+                    let names: Vec<&str> = allowed.iter().map(|&(_, n)| n).collect();
                     return err(
                         s.pos,
                         name.clone(),
-                        format!("atomicAdd needs a numeric output raw array, `{name}` is not one"),
+                        format!(
+                            "{} needs a raw array of {} (CUDA's overloads), `{name}` holds {}",
+                            op.name(),
+                            names.join(", "),
+                            ty.type_name()
+                        ),
                     );
                 }
                 let iv = self.index_val(idx)?;
                 let v = self.cast(rhs, ty.compute());
                 self.raw_stores = true;
-                self.emit(Inst::AddRaw {
+                self.emit(Inst::AtomicRaw {
+                    op: *op,
                     param,
                     idx: iv,
                     val: v.reg,
                 });
                 Ok(())
             }
-            StmtKind::AtomicAdd(LValue::Var(name), _) => err(
+            StmtKind::Atomic(op, LValue::Var(name), _) => err(
                 s.pos,
                 name.clone(),
-                "atomicAdd's target must be a raw array element `&x[j]`",
+                format!("{}'s target must be a raw array element `&x[j]`", op.name()),
             ),
             StmtKind::IncDec(lv, inc) => {
                 let one = self.konst(CV::I(1), CTy::I32);

@@ -233,9 +233,11 @@ pub(crate) struct Resolved {
 /// CUDA's math functions (`exp`, `log`, `sqrt`, `rsqrt`, `tanh`, `pow`,
 /// `max`, `erf`, `erfc`, `lgamma`, `isnan`, ... and the `f`-suffixed forms), raw-array indexing
 /// `x[j * n + k]`, `i` and `_ind.size()`. Anything else (pointers, `goto`,
-/// `switch`, atomics other than the statement `atomicAdd(&x[j], v);`
-/// (a plain `+=` on the CPU, where such kernels run on one thread),
-/// `__syncthreads`, local arrays, `x++` inside an
+/// `switch`, atomics other than the statements `atomicAdd`, `atomicSub`,
+/// `atomicMax`, `atomicMin` and `atomicExch` `(&x[j], v);` with their old
+/// value unused (in element order on the CPU, where such kernels run on one
+/// thread; only on element types CUDA overloads them for, so the kernel also
+/// compiles for a GPU), `atomicCAS`, `__syncthreads`, local arrays, `x++` inside an
 /// expression, chained `a = b = c`) is an error naming it. Integer `/` and `%`
 /// by zero give 0 rather than undefined behaviour; kernels that write raw
 /// arrays run on one thread.

@@ -264,6 +264,46 @@ pub(crate) enum BinOp {
     Or,
 }
 
+/// The CUDA atomics the interpreter runs as statements (their old value
+/// unused): how each combines the element `x` with the value `v`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AtomicOp {
+    /// `x + v` (`atomicAdd`).
+    Add,
+    /// `x - v` (`atomicSub`).
+    Sub,
+    /// `max(x, v)` (`atomicMax`).
+    Max,
+    /// `min(x, v)` (`atomicMin`).
+    Min,
+    /// `v` (`atomicExch`).
+    Exch,
+}
+
+impl AtomicOp {
+    fn of_name(name: &str) -> Option<AtomicOp> {
+        Some(match name {
+            "atomicAdd" => AtomicOp::Add,
+            "atomicSub" => AtomicOp::Sub,
+            "atomicMax" => AtomicOp::Max,
+            "atomicMin" => AtomicOp::Min,
+            "atomicExch" => AtomicOp::Exch,
+            _ => return None,
+        })
+    }
+
+    /// The CUDA function's name.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            AtomicOp::Add => "atomicAdd",
+            AtomicOp::Sub => "atomicSub",
+            AtomicOp::Max => "atomicMax",
+            AtomicOp::Min => "atomicMin",
+            AtomicOp::Exch => "atomicExch",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum UnOp {
     Neg,
@@ -310,8 +350,9 @@ pub(crate) struct Stmt {
 pub(crate) enum StmtKind {
     Decl(TypeName, Vec<(String, Option<Expr>, Pos)>),
     Assign(LValue, Option<BinOp>, Expr),
-    /// `atomicAdd(&x[j], v);`: the raw array element and the value.
-    AtomicAdd(LValue, Expr),
+    /// `atomicAdd(&x[j], v);` and its kin: the operation, the raw array
+    /// element and the value.
+    Atomic(AtomicOp, LValue, Expr),
     IncDec(LValue, bool),
     Expr(Expr),
     If(Expr, Vec<Stmt>, Vec<Stmt>),
@@ -387,6 +428,7 @@ const UNSUPPORTED: &[&str] = &[
     "extern",
     "__syncthreads",
     "atomicAdd",
+    "atomicSub",
     "atomicMax",
     "atomicMin",
     "atomicExch",
@@ -558,26 +600,34 @@ impl<'a> Parser<'a> {
         }
         if let Tok::Ident(w) = &t.tok {
             match w.as_str() {
-                // `atomicAdd(&x[j], v);` as a statement: on the CPU a kernel
-                // that writes raw arrays runs on one thread and this adds
-                // lane by lane, so it is `x[j] += v` in element order there
-                // (CUDA adds in an unspecified order).
-                "atomicAdd" if self.is_punct_at(1, "(") => {
+                // `atomicAdd(&x[j], v);` and its kin as statements: on the
+                // CPU a kernel that writes raw arrays runs on one thread and
+                // these update lane by lane, so `atomicAdd` is `x[j] += v`
+                // in element order there (CUDA's order is unspecified).
+                name if AtomicOp::of_name(name).is_some() && self.is_punct_at(1, "(") => {
+                    let op = AtomicOp::of_name(name).expect("matched above");
+                    let f = op.name();
                     self.next();
                     self.expect("(")?;
                     if !self.eat("&") {
                         let t = self.peek();
-                        return err(t.pos, t.text.clone(), "expected `&x[j]`: atomicAdd's first argument is the address of a raw array element");
+                        return err(t.pos, t.text.clone(), format!("expected `&x[j]`: {f}'s first argument is the address of a raw array element"));
                     }
                     let lv = self.lvalue()?;
                     if let LValue::Var(name) = &lv {
-                        return err(t.pos, name.clone(), "atomicAdd's target must be a raw array element `&x[j]`, not a variable");
+                        return err(
+                            t.pos,
+                            name.clone(),
+                            format!(
+                                "{f}'s target must be a raw array element `&x[j]`, not a variable"
+                            ),
+                        );
                     }
                     self.expect(",")?;
                     let e = self.expr()?;
                     self.expect(")")?;
                     self.expect(";")?;
-                    return Ok(mk(StmtKind::AtomicAdd(lv, e)));
+                    return Ok(mk(StmtKind::Atomic(op, lv, e)));
                 }
                 "if" => {
                     self.next();
@@ -999,8 +1049,9 @@ fn check_supported(s: &str, pos: Pos) -> PResult<()> {
         return err(
             pos,
             s,
-            if s == "atomicAdd" {
-                "`atomicAdd` is supported only as a statement `atomicAdd(&x[j], v);` whose result is unused".to_string()
+            if let Some(op) = AtomicOp::of_name(s) {
+                let f = op.name();
+                format!("`{f}` is supported only as a statement `{f}(&x[j], v);` whose result is unused")
             } else {
                 format!("`{s}` is not supported by the CPU interpreter of user kernels")
             },
