@@ -99,7 +99,8 @@ pub const KERNELS: &[(&str, &str, &str, &str, &str)] = &[
         "float64 x",
         "float64 y",
         "y = exp2(x) + log2(x + 4.0) + log10(x + 4.0) + cbrt(x) + asin(x * 0.2) + acos(x * 0.2) + atan(x)
-           + trunc(x) + hypot(x, 3.0) + fmod(x, 1.5) + (isfinite(x) ? 1.0 : 0.0) + abs(x) + log2f(4.0f);",
+           + trunc(x) + hypot(x, 3.0) + fmod(x, 1.5) + (isfinite(x) ? 1.0 : 0.0) + abs(x) + log2f(4.0f)
+           + 10.0 * rint(x) + 100.0 * nearbyint(x * 2.0 + 0.5);",
         "",
     ),
 ];
@@ -362,7 +363,10 @@ fn compound_assignment_and_remaining_operators() {
             + x % 1.5
             + 1.0
             + x.abs()
-            + 2.0;
+            + 2.0
+            // Half to even: -2.5 -> -2, -4.5 -> -4, 0.5 -> 0.
+            + 10.0 * x.round_ties_even()
+            + 100.0 * (x * 2.0 + 0.5).round_ties_even();
         assert!(
             (y[k] - r).abs() <= 1e-12 * r.abs().max(1.0),
             "x={x}: {} vs {r}",

@@ -341,6 +341,7 @@ macro_rules! float_math {
                     MathFn::Floor => x.floor(),
                     MathFn::Ceil => x.ceil(),
                     MathFn::Round => x.round(),
+                    MathFn::Rint => x.round_ties_even(),
                     MathFn::Trunc => x.trunc(),
                     MathFn::Erf => $erf(x),
                     MathFn::Erfc => $erfc(x),

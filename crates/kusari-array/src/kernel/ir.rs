@@ -232,6 +232,8 @@ pub(crate) enum MathFn {
     Floor,
     Ceil,
     Round,
+    /// Round half to even (`rint`, `nearbyint` in the default rounding mode).
+    Rint,
     Trunc,
     Erf,
     Erfc,
@@ -287,6 +289,7 @@ fn math_fn(name: &str) -> Option<(MathFn, MathKind, bool)> {
             "floor" => (Floor, Float1),
             "ceil" => (Ceil, Float1),
             "round" => (Round, Float1),
+            "rint" | "nearbyint" => (Rint, Float1),
             "trunc" => (Trunc, Float1),
             "erf" => (Erf, Float1),
             "erfc" => (Erfc, Float1),

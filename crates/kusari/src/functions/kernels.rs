@@ -30,7 +30,12 @@ mod tests {
         let mut defs = vec![lstm::FORWARD, lstm::BACKWARD, sce::FORWARD, sce::BACKWARD];
         defs.extend([sig::FORWARD, sig::BACKWARD]);
         defs.extend_from_slice(crate::optimizers::kernels::ALL);
-        let n = cuda_check::compile_kernel_defs(&defs, &[DType::F32, DType::F64]);
+        let mut n = cuda_check::compile_kernel_defs(&defs, &[DType::F32, DType::F64]);
+        // roi_pooling_2d's positions compare x's own type, half types included.
+        n += cuda_check::compile_kernel_defs(
+            &[crate::functions::pooling::roi_pooling_2d::POSITIONS],
+            &[DType::F16, DType::BF16, DType::F32, DType::F64],
+        );
         println!("{n} function-library and optimizer kernels compiled, 0 failed");
     }
 }

@@ -684,3 +684,38 @@ fn searchsorted_matches_the_cpu() {
         });
     }
 }
+
+/// `unique` (sort, group starts, cumulative sum, binary searches) and
+/// `bincount` (sort, binary searches, per-bin sums) on the device.
+#[test]
+fn unique_and_bincount_match_the_cpu() {
+    let Some(g) = gpu() else { return };
+    for dt in [DType::F32, DType::I32] {
+        for part in 0..4 {
+            cpu_gpu_allclose(g, 0.0, |d| {
+                // 23 values (fewer once truncated to int32), so groups repeat.
+                let a = sample(d, dt, &[6, 50])?;
+                let u = crate::ops::sort::unique_with(&a, true, true, true)?;
+                Ok([Some(u.values), u.index, u.inverse, u.counts][part]
+                    .clone()
+                    .expect("asked for"))
+            });
+        }
+    }
+    cpu_gpu_allclose(g, 0.0, |d| {
+        // Integers 0..=20.
+        let x = sample(d, DType::F32, &[500])?
+            .mul(4.0)?
+            .add(10.0)?
+            .astype(DType::I64)?;
+        crate::ops::sort::bincount(&x, None, 3)
+    });
+    cpu_gpu_allclose(g, 0.0, |d| {
+        // Integers 0..=20.
+        let x = sample(d, DType::F32, &[500])?
+            .mul(4.0)?
+            .add(10.0)?
+            .astype(DType::I64)?;
+        crate::ops::sort::bincount(&x, Some(&sample(d, DType::F64, &[500])?), 0)
+    });
+}

@@ -4,7 +4,7 @@
 //! and upsampling), its gather (second-order gradient), and average/sum
 //! pooling with its adjoint; each one's backward is another of them.
 
-mod roi_pooling_2d;
+pub(crate) mod roi_pooling_2d;
 pub use roi_pooling_2d::roi_pooling_2d;
 
 use super::connection::expand;

@@ -82,13 +82,75 @@ fn bin(i: usize, stride: f64, size: usize, offset: i64) -> (usize, usize) {
     (clip(start), clip(end))
 }
 
+/// The argmax positions off the CPU: one thread per output element, the
+/// CPU loop's arithmetic (`rint` rounds half to even, as Rust's
+/// `round_ties_even`), bins and first-maximum/NaN rule.
+pub(crate) const POSITIONS: crate::functions::kernels::KernelDef = (
+    "kusari_roi_pooling_positions",
+    "raw T x, raw float64 rois, int64 c, int64 h, int64 w, int64 oh, int64 ow, float64 scale",
+    "int64 pos",
+    "long long pw = i % ow; long long q = i / ow; long long ph = q % oh; q = q / oh;
+     long long ch = q % c; long long r = q / c;
+     long long b = (long long)rois[r * 5];
+     long long x0 = (long long)rint(rois[r * 5 + 1] * scale);
+     long long y0 = (long long)rint(rois[r * 5 + 2] * scale);
+     long long x1 = (long long)rint(rois[r * 5 + 3] * scale);
+     long long y1 = (long long)rint(rois[r * 5 + 4] * scale);
+     long long rh = max(y1 - y0 + 1, 1LL); long long rw = max(x1 - x0 + 1, 1LL);
+     double sh = (double)rh / (double)oh; double sw = (double)rw / (double)ow;
+     long long hs = min(max((long long)floor(ph * sh) + y0, 0LL), h);
+     long long he = min(max((long long)ceil((ph + 1) * sh) + y0, 0LL), h);
+     long long ws = min(max((long long)floor(pw * sw) + x0, 0LL), w);
+     long long we = min(max((long long)ceil((pw + 1) * sw) + x0, 0LL), w);
+     if (he <= hs || we <= ws) {
+       pos = -1;
+     } else {
+       long long base = (b * c + ch) * h * w;
+       long long best = hs * w + ws; T bv = x[base + best];
+       for (long long yy = hs; yy < he; ++yy) {
+         for (long long xx = ws; xx < we; ++xx) {
+           T v = x[base + yy * w + xx];
+           bool nan_first = v != v && bv == bv;
+           if (v > bv || nan_first) { bv = v; best = yy * w + xx; }
+         }
+       }
+       pos = base + best;
+     }",
+);
+
+static POSITIONS_KERNEL: std::sync::OnceLock<crate::array::ElementwiseKernel> =
+    std::sync::OnceLock::new();
+
 impl RoiPooling2D {
-    /// The argmax positions (shape `(r, c, outh, outw)`, int64).
-    fn positions<T: Real>(&self, x: &[T], shape: &[usize], rois: &[f64]) -> Result<Array> {
-        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3]);
-        let (oh, ow) = (self.outh, self.outw);
-        let n_rois = rois.len() / 5;
-        let mut out = vec![-1i64; n_rois * c * oh * ow];
+    /// The argmax positions off the CPU ([`POSITIONS`]); the batch indices
+    /// are checked on the host first (the RoIs are few).
+    fn positions_on_device(&self, x: &Array, rois: &Array) -> Result<Array> {
+        use crate::array::KernelArg;
+        let rois = rois.astype(DType::F64)?;
+        let n_rois = rois.shape()[0];
+        self.check_batch_indices(&rois.to_vec::<f64>()?, x.shape()[0])?;
+        let (c, h, w) = (x.shape()[1], x.shape()[2], x.shape()[3]);
+        let x = x.ascontiguousarray()?;
+        let k = crate::functions::kernels::cached(&POSITIONS_KERNEL, POSITIONS);
+        let args = [
+            KernelArg::from(&x),
+            KernelArg::from(&rois),
+            KernelArg::from(c as i64),
+            KernelArg::from(h as i64),
+            KernelArg::from(w as i64),
+            KernelArg::from(self.outh as i64),
+            KernelArg::from(self.outw as i64),
+            KernelArg::from(self.spatial_scale),
+        ];
+        let size = n_rois * c * self.outh * self.outw;
+        k.call_with(&args, &mut [], Some(size))?
+            .pop()
+            .expect("one output")
+            .reshape_to(&[n_rois, c, self.outh, self.outw])
+    }
+
+    /// Every RoI's batch index lies in `0..n`.
+    fn check_batch_indices(&self, rois: &[f64], n: usize) -> Result<()> {
         for (r, roi) in rois.chunks_exact(5).enumerate() {
             let b = roi[0];
             if !(b >= 0.0 && (b as usize) < n) {
@@ -99,7 +161,19 @@ impl RoiPooling2D {
                     ),
                 });
             }
-            let b = b as usize;
+        }
+        Ok(())
+    }
+
+    /// The argmax positions (shape `(r, c, outh, outw)`, int64).
+    fn positions<T: Real>(&self, x: &[T], shape: &[usize], rois: &[f64]) -> Result<Array> {
+        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3]);
+        let (oh, ow) = (self.outh, self.outw);
+        let n_rois = rois.len() / 5;
+        let mut out = vec![-1i64; n_rois * c * oh * ow];
+        self.check_batch_indices(rois, n)?;
+        for (r, roi) in rois.chunks_exact(5).enumerate() {
+            let b = roi[0] as usize;
             let corner = |v: f64| (v * self.spatial_scale).round_ties_even() as i64;
             let (x0, y0, x1, y1) = (
                 corner(roi[1]),
@@ -167,6 +241,22 @@ impl FunctionNode for RoiPooling2D {
 
     fn forward(&self, inputs: &[&Array]) -> Result<Vec<Array>> {
         let (x, rois) = (inputs[0], inputs[1]);
+        if crate::functions::kernels::use_kernels(x.device()) {
+            if rois.device() != x.device() {
+                return Err(Error::Device {
+                    op: OP,
+                    message: format!(
+                        "expected x and rois on one device, got x on {} and rois on {}",
+                        x.device(),
+                        rois.device()
+                    ),
+                });
+            }
+            let positions = self.positions_on_device(x, rois)?;
+            let y = gather(x, &positions)?;
+            *self.positions.borrow_mut() = Some(Rc::new(positions));
+            return Ok(vec![y]);
+        }
         let rois = rois.astype(DType::F64)?.to_vec::<f64>()?;
         let cd = compute_dtype(x.dtype());
         let xc = contiguous(OP, x, cd)?;
@@ -194,7 +284,8 @@ impl FunctionNode for RoiPooling2D {
 /// `x` read at `positions`, 0 where a position is -1: the flat `x` gets one
 /// trailing zero, which index -1 (counted from the end) picks.
 fn gather(x: &Array, positions: &Array) -> Result<Array> {
-    let flat = concatenate(&[&x.ravel()?, &Array::zeros(&[1], x.dtype())?], 0)?;
+    let sink = Array::zeros_on(&[1], x.dtype(), x.device())?;
+    let flat = concatenate(&[&x.ravel()?, &sink], 0)?;
     flat.take(positions, None)
 }
 
@@ -212,7 +303,7 @@ impl FunctionNode for RoiScatter {
     fn forward(&self, g: &[&Array]) -> Result<Vec<Array>> {
         let size: usize = self.in_shape.iter().product();
         // One trailing sink element takes the empty bins' -1 positions.
-        let mut acc = Array::zeros(&[size + 1], g[0].dtype())?;
+        let mut acc = Array::zeros_on(&[size + 1], g[0].dtype(), g[0].device())?;
         acc.scatter_add(&self.positions.ravel()?, &g[0].ravel()?, 0)?;
         Ok(vec![acc.slice(&s![..size])?.reshape_to(&self.in_shape)?])
     }
@@ -249,5 +340,120 @@ impl FunctionNode for RoiGather {
             in_shape: ctx.input_shape(0).to_vec(),
         };
         Ok(vec![Some(apply1(f, &[&gy[0]])?)])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::array::{Array, DType};
+    use crate::functions as F;
+    use crate::functions::kernels::FORCE_KERNELS;
+    use crate::Variable;
+
+    /// The positions kernel (forced on the CPU) against the CPU loop:
+    /// outputs and input gradients bit for bit, for corners that round half
+    /// to even after scaling, a RoI past the image (empty bins), a reversed
+    /// RoI, overlapping bins, ties (the first maximum) and a NaN (it wins),
+    /// a strided input, float16/32/64; a batch index out of range is the
+    /// same error.
+    #[test]
+    fn positions_kernel_matches_the_loop() {
+        compare(None);
+    }
+
+    /// On a GPU machine (`KUSARI_TEST_CUDA=1`, run by scripts/gpu-check.sh):
+    /// the same cases on cuda:0 against the CPU loop.
+    #[test]
+    fn positions_on_the_gpu_match_the_loop() {
+        if std::env::var("KUSARI_TEST_CUDA").as_deref() != Ok("1") {
+            return;
+        }
+        compare(Some(
+            crate::array::Device::cuda(0).expect("KUSARI_TEST_CUDA=1 but cuda:0 is not usable"),
+        ));
+    }
+
+    /// The loop against the kernel path: forced on the CPU (`gpu` None) or on `gpu`.
+    fn compare(gpu: Option<crate::array::Device>) {
+        let on = |a: Array| match gpu {
+            Some(d) => a.to_device(d).unwrap(),
+            None => a,
+        };
+        let rois = Array::from_vec(
+            vec![
+                0.0, 1.0, 1.0, 9.0, 7.0, // corners at .5 after scaling
+                1.0, 3.0, 5.0, 30.0, 26.0, // past the image
+                1.0, 8.0, 6.0, 2.0, 2.0, // reversed
+                0.0, 0.0, 0.0, 17.0, 13.0, // the whole image
+            ],
+            &[4, 5],
+        )
+        .unwrap();
+        for dtype in [DType::F16, DType::F32, DType::F64] {
+            let run = |kernels: bool| -> Vec<Vec<u64>> {
+                let place = |a: Array| if kernels { on(a) } else { a };
+                FORCE_KERNELS.with(|f| f.set(kernels && gpu.is_none()));
+                // (2, 3, 7, 9) through a transposed view; values with ties.
+                let mut v: Vec<f64> = (0..2 * 3 * 9 * 7)
+                    .map(|i| ((i * 37) % 11) as f64 - 5.0)
+                    .collect();
+                v[40] = f64::NAN;
+                let x = Array::from_vec(v, &[2, 3, 9, 7])
+                    .unwrap()
+                    .astype(dtype)
+                    .unwrap()
+                    .swapaxes(2, 3)
+                    .unwrap();
+                let x = Variable::new(place(x));
+                let r = Variable::constant(place(rois.astype(dtype).unwrap()));
+                let y = F::roi_pooling_2d(&x, &r, 3, 2, 0.5).unwrap();
+                let c: Vec<f64> = (0..y.array().size())
+                    .map(|i| (i % 5) as f64 + 0.5)
+                    .collect();
+                let c = Variable::constant(place(
+                    Array::from_vec(c, &y.shape())
+                        .unwrap()
+                        .astype(dtype)
+                        .unwrap(),
+                ));
+                let loss = F::sum(&F::mul(&y, &c).unwrap(), None, false).unwrap();
+                let gx = crate::grad(&[&loss], &[&x], None, false).unwrap()[0]
+                    .clone()
+                    .unwrap();
+                let bad = Variable::constant(place(
+                    Array::from_vec(vec![2.0, 0.0, 0.0, 1.0, 1.0], &[1, 5])
+                        .unwrap()
+                        .astype(dtype)
+                        .unwrap(),
+                ));
+                let e = F::roi_pooling_2d(&x, &bad, 3, 2, 0.5)
+                    .unwrap_err()
+                    .to_string();
+                FORCE_KERNELS.with(|f| f.set(false));
+                let bits = |a: &Array| -> Vec<u64> {
+                    a.astype(DType::F64)
+                        .unwrap()
+                        .to_vec::<f64>()
+                        .unwrap()
+                        .iter()
+                        .map(|v| v.to_bits())
+                        .collect()
+                };
+                vec![
+                    bits(&y.array()),
+                    bits(&gx.array()),
+                    e.bytes().map(u64::from).collect(),
+                ]
+            };
+            let (loops, kernels) = (run(false), run(true));
+            assert!(
+                loops[0].iter().any(|&b| f64::from_bits(b).is_nan()),
+                "a NaN wins"
+            );
+            assert!(loops[0].contains(&0), "an empty bin");
+            for (k, (a, b)) in kernels.iter().zip(&loops).enumerate() {
+                assert_eq!(a, b, "{dtype} output {k}");
+            }
+        }
     }
 }
