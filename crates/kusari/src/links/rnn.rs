@@ -508,15 +508,7 @@ impl NStepBase {
             // Equal lengths (batched language models): one transpose of the
             // stacked batch, which a few nodes do where row by row takes
             // B·L rows through B splits and L concatenations.
-            let (b, width) = (xs.len(), xs[0].shape()[1]);
-            let refs: Vec<&Variable> = xs.iter().collect();
-            let stacked = F::reshape(&F::concat(&refs, 0)?, &[b, len, width])?;
-            let time_major = F::reshape(
-                &F::transpose(&stacked, Some(&[1, 0, 2]))?,
-                &[len * b, width],
-            )?;
-            let trans = F::split_axis(&time_major, F::Sections::Count(len), 0)?;
-            return Ok((order, trans));
+            return Ok((order, transpose_parts(xs)?));
         }
         order.sort_by_key(|&i| std::cmp::Reverse(xs[i].shape()[0]));
         let rows: Vec<Vec<Variable>> = order
@@ -579,17 +571,10 @@ impl NStepBase {
     fn unprepare(&self, order: &[usize], ys: &[Variable]) -> Result<Vec<Variable>> {
         let b = order.len();
         if ys.iter().all(|y| y.shape()[0] == b) {
-            // Equal lengths: the transpose back, as in `prepare`.
-            let (len, width) = (ys.len(), ys[0].shape()[1]);
-            let refs: Vec<&Variable> = ys.iter().collect();
-            let stacked = F::reshape(&F::concat(&refs, 0)?, &[len, b, width])?;
-            let batch_major = F::reshape(
-                &F::transpose(&stacked, Some(&[1, 0, 2]))?,
-                &[b * len, width],
-            )?;
-            // `order` is the identity here: `prepare` does not sort equal lengths.
+            // Equal lengths: the transpose back, as in `prepare`; `order` is
+            // the identity here (`prepare` does not sort equal lengths).
             debug_assert!(order.iter().enumerate().all(|(k, &i)| k == i));
-            return F::split_axis(&batch_major, F::Sections::Count(b), 0);
+            return transpose_parts(ys);
         }
         let rows: Vec<Vec<Variable>> = ys
             .iter()
@@ -605,6 +590,17 @@ impl NStepBase {
             .map(|y| y.expect("every sequence"))
             .collect())
     }
+}
+
+/// `P` parts of `(Q, W)` each, read as a `(P, Q, W)` array, as `Q` parts
+/// of `(P, W)`: batch-major sequences to time-major steps and back, in a
+/// few nodes (stack, transpose, split into views).
+fn transpose_parts(parts: &[Variable]) -> Result<Vec<Variable>> {
+    let (p, q, width) = (parts.len(), parts[0].shape()[0], parts[0].shape()[1]);
+    let refs: Vec<&Variable> = parts.iter().collect();
+    let stacked = F::reshape(&F::concat(&refs, 0)?, &[p, q, width])?;
+    let swapped = F::reshape(&F::transpose(&stacked, Some(&[1, 0, 2]))?, &[q * p, width])?;
+    F::split_axis(&swapped, F::Sections::Count(q), 0)
 }
 
 macro_rules! n_step_lstm_link {
