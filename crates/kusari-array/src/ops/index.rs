@@ -450,10 +450,12 @@ impl Array {
                 }
             }
         }
+        // Found on the host (reading a device array synchronizes, as the
+        // data-dependent size needs anyway); the indices go back to its device.
         out.into_iter()
             .map(|v| {
                 let n = v.len();
-                Array::from_vec(v, &[n])
+                Array::from_vec(v, &[n])?.to_device(self.device())
             })
             .collect()
     }

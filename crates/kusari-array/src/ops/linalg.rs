@@ -666,6 +666,8 @@ fn gauss_jordan(m: &mut [f64], inv: Option<&mut [f64]>, n: usize) -> f64 {
 
 /// NumPy's `linalg.inv` over the last two axes (batched), by Gauss-Jordan
 /// elimination with partial pivoting in float64. A singular matrix is an error.
+/// For a GPU array it runs on the host (one copy each way) and the result is
+/// on the input's device.
 pub fn inv(a: &Array) -> Result<Array> {
     let (batch, n) = square_batch("inv", a)?;
     let mut v = a.astype(DType::F64)?.to_vec::<f64>()?;
@@ -683,7 +685,11 @@ pub fn inv(a: &Array) -> Result<Array> {
             ));
         }
     }
-    Array::from_vec(out, a.shape())?.astype(a.dtype())
+    // Computed on the host (no cuSOLVER path yet); the result goes back to
+    // the input's device, so nothing moves devices silently.
+    Array::from_vec(out, a.shape())?
+        .astype(a.dtype())?
+        .to_device(a.device())
 }
 
 /// NumPy's `linalg.det` over the last two axes (batched), in float64.
@@ -693,7 +699,10 @@ pub fn det(a: &Array) -> Result<Array> {
     let d: Vec<f64> = (0..batch)
         .map(|b| gauss_jordan(&mut v[b * n * n..(b + 1) * n * n], None, n))
         .collect();
-    Array::from_vec(d, &a.shape()[..a.ndim() - 2])?.astype(a.dtype())
+    // On the host, as `inv`; the result on the input's device.
+    Array::from_vec(d, &a.shape()[..a.ndim() - 2])?
+        .astype(a.dtype())?
+        .to_device(a.device())
 }
 
 #[cfg(test)]

@@ -719,3 +719,31 @@ fn unique_and_bincount_match_the_cpu() {
         crate::ops::sort::bincount(&x, Some(&sample(d, DType::F64, &[500])?), 0)
     });
 }
+
+/// `inv`/`det` of device arrays (eliminated on the host) come back on the
+/// device with the CPU's values.
+#[test]
+fn inv_and_det_return_on_the_device() {
+    let Some(g) = gpu() else { return };
+    let m = |d: Device| -> crate::Result<Array> {
+        // Diagonally dominant, so every matrix of the batch is invertible.
+        let v: Vec<f64> = (0..3 * 16)
+            .map(|i| {
+                if i % 5 == 0 {
+                    9.0
+                } else {
+                    ((i * 7) % 5) as f64 - 2.0
+                }
+            })
+            .collect();
+        Array::from_vec(v, &[3, 4, 4])?.to_device(d)
+    };
+    cpu_gpu_allclose(g, 0.0, |d| crate::ops::linalg::inv(&m(d)?));
+    cpu_gpu_allclose(g, 0.0, |d| crate::ops::linalg::det(&m(d)?));
+    // nonzero's indices, likewise found on the host, come back there too.
+    for axis in 0..2 {
+        cpu_gpu_allclose(g, 0.0, |d| {
+            Ok(sample(d, DType::F32, &[7, 9])?.nonzero()?.swap_remove(axis))
+        });
+    }
+}
