@@ -50,6 +50,7 @@ run_tests() { # binary, filter
 }
 run_tests kusari_array-lib backend::cuda::gpu_tests
 run_tests kusari-lib optimizers::kernels
+run_tests kusari-lib functions::device_placement
 run_tests kusari-lib functions::pooling::roi_pooling_2d
 
 

@@ -315,9 +315,16 @@ impl Array {
         let st =
             layout::broadcast_strides("assign_at", value.shape(), value.strides(), view.shape())?;
         let src = value.view_with(view.shape().into(), st, value.offset());
-        // SAFETY: `self` is unique; `view` is its only other sharer and is the write target.
-        let out = unsafe { OutView::aliased(&view) };
-        crate::backend::cpu::copy_cast_into(&src, out)
+        match self.device() {
+            crate::Device::Cpu => {
+                // SAFETY: `self` is unique; `view` is its only other sharer and is the write target.
+                let out = unsafe { OutView::aliased(&view) };
+                crate::backend::cpu::copy_cast_into(&src, out)
+            }
+            // The device copy writes through the view (it was host-only,
+            // and reached host pointers of device storage).
+            crate::Device::Cuda(_) => crate::backend::cuda::ops::copy_cast(&src, &view),
+        }
     }
 
     /// Elements at integer `indices` along `axis` (flattened when `None`), NumPy's `take`.

@@ -113,7 +113,9 @@ pub fn binary_accuracy(y: &Variable, t: &Variable) -> Result<Variable> {
         .sum(None, false)?
         .item::<i64>()?;
     let acc = hits as f64 / count.max(1) as f64;
-    Ok(Variable::constant(Array::full(&[], acc, y.dtype())?))
+    Ok(Variable::constant(
+        Array::full(&[], acc, y.dtype())?.to_device(y.device())?,
+    ))
 }
 
 /// Per-class precision, recall, F-beta score and support, as Chainer's

@@ -276,7 +276,8 @@ fn prod_of_others(x: &Array, axes: &[usize]) -> Result<Array> {
     }
     Array::from_vec(out, &tshape)?
         .transpose(Some(&inv))?
-        .astype(x.dtype())
+        .astype(x.dtype())?
+        .to_device(x.device())
 }
 
 struct Cumsum {

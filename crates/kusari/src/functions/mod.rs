@@ -82,6 +82,8 @@ pub use rnn::{
 use crate::array::{DType, Error, Result};
 pub(crate) use kernels::use_kernels;
 #[cfg(test)]
+mod device_placement;
+#[cfg(test)]
 pub(crate) use kernels::FORCE_KERNELS;
 
 /// An error naming `op` unless `device` is the CPU: for code whose loops

@@ -747,3 +747,17 @@ fn inv_and_det_return_on_the_device() {
         });
     }
 }
+
+/// `assign_at` (`a[index] = value`) on the device: a strided selection,
+/// a broadcast value cast from another dtype.
+#[test]
+fn assign_at_matches_the_cpu() {
+    use crate::SliceArg;
+    let Some(g) = gpu() else { return };
+    cpu_gpu_allclose(g, 0.0, |d| {
+        let mut a = sample(d, DType::F32, &[6, 9])?;
+        let v = sample(d, DType::F64, &[1, 3])?;
+        a.assign_at(&[SliceArg::range(1, 6, 2), SliceArg::range(0, 9, 3)], &v)?;
+        Ok(a)
+    });
+}

@@ -251,7 +251,9 @@ impl FunctionNode for Ctc {
             Reduce::Mean => Array::from_vec(vec![losses.iter().sum::<f64>() / b as f64], &[])?,
             _ => Array::from_vec(losses, &[b])?,
         };
-        Ok(vec![out.astype(dtype)?])
+        // The recursions run on the host (as Chainer's CPU code); the loss
+        // goes back to the inputs' device, and so do the gradients.
+        Ok(vec![out.astype(dtype)?.to_device(xs[0].device())?])
     }
 
     fn backward(
@@ -263,6 +265,7 @@ impl FunctionNode for Ctc {
         let shape = ctx.input_shape(0);
         let dtype = ctx.input_dtype(0);
         let (b, v) = (shape[0], shape[1]);
+        let device = gy[0].data().device();
         let g = gy[0].data().astype(DType::F64)?.to_vec::<f64>()?;
         let grad = self.grad.borrow();
         let grad = grad.as_ref().expect("forward stored the gradient");
@@ -279,7 +282,9 @@ impl FunctionNode for Ctc {
                 }
             }
             out.push(Some(Variable::constant(
-                Array::from_vec(gs, &shape)?.astype(dtype)?,
+                Array::from_vec(gs, &shape)?
+                    .astype(dtype)?
+                    .to_device(device)?,
             )));
         }
         out.push(None);

@@ -67,7 +67,12 @@ pub fn hinge(x: &Variable, t: &Variable, norm: HingeNorm, reduce: Reduce) -> Res
             }
             sign[i * k + l as usize] = -1.0;
         }
-        (n, Array::from_vec(sign, &[n, k])?.astype(xd.dtype())?)
+        (
+            n,
+            Array::from_vec(sign, &[n, k])?
+                .astype(xd.dtype())?
+                .to_device(xd.device())?,
+        )
     };
     let m = F::relu(&F::add_constant(&mul_const(x, sign)?, 1.0)?)?;
     let y = match norm {

@@ -734,8 +734,11 @@ impl FunctionNode for SoftmaxCrossEntropy {
         let dtype = x.dtype();
         if config::enable_backprop() {
             // A graph of the gradient is wanted: build it from differentiable functions.
-            let factor = self.label_factor(&t, &shape, dtype)?;
-            let target = Variable::constant(self.target(&t, &shape, dtype)?);
+            // Built on the host from the labels; moved to the scores' device.
+            let factor = self
+                .label_factor(&t, &shape, dtype)?
+                .to_device(x.device())?;
+            let target = Variable::constant(self.target(&t, &shape, dtype)?.to_device(x.device())?);
             let diff = F::sub(&F::softmax(&x, 1)?, &target)?;
             let g = prims::expand_to(&gy[0], 1, &shape)?;
             let gx = F::mul(&prims::mul_const(&g, factor.broadcast_to(&shape)?)?, &diff)?;

@@ -175,7 +175,7 @@ impl FunctionNode for L2Norm {
     ) -> Result<Vec<Option<Variable>>> {
         let (x, norm) = (ctx.input(0), ctx.output(0));
         let zero = norm.data().equal(0.0)?;
-        let one = Variable::constant(Array::ones(&[], norm.dtype())?);
+        let one = Variable::constant(Array::ones(&[], norm.dtype())?.to_device(norm.device())?);
         // x is 0 wherever its norm is, so dividing by 1 there gives 0.
         let safe = where_(&zero, &one, &norm)?;
         let g = div(&mul(&broadcast_to(&gy[0], &x.shape())?, &x)?, &safe)?;

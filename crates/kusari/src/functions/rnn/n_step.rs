@@ -88,7 +88,10 @@ fn dropout(x: &Variable, ratio: f64) -> Result<Variable> {
     if ratio == 0.0 || !config::train() {
         return Ok(x.clone());
     }
-    let mask = DROPOUT_RNG.with(|g| g.borrow_mut().uniform(0.0, 1.0, &x.shape(), DType::F64))?;
+    let mask = DROPOUT_RNG.with(|g| {
+        g.borrow_mut()
+            .uniform_on(0.0, 1.0, &x.shape(), DType::F64, x.device())
+    })?;
     let keep = mask
         .greater_equal(ratio)?
         .astype(DType::F64)?
