@@ -420,7 +420,7 @@ impl Array {
 
     /// Sets every element to `value` (cast to the array's dtype).
     pub fn fill(&mut self, value: impl Into<crate::Scalar>) -> Result<()> {
-        let s = Array::full(&[], value.into(), self.dtype)?;
+        let s = Array::full(&[], value.into(), self.dtype)?.to_device(self.device())?;
         self.assign(&s)
     }
 }

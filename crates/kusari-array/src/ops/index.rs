@@ -470,6 +470,8 @@ impl Array {
     /// Adds `values` into the rows of `self` picked by `indices` along `axis`,
     /// accumulating repeated indices (NumPy's `np.add.at(a, idx, values)` for one axis).
     pub fn scatter_add(&mut self, indices: &Array, values: &Array, axis: isize) -> Result<()> {
+        // Device `values` into a host array reached their host pointer.
+        Array::same_device("scatter_add", self, values)?;
         let ax = layout::normalize_axis("scatter_add", axis, self.ndim())?;
         if !indices.dtype().is_integer() {
             return Err(Error::unsupported_dtype(

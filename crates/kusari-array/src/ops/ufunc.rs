@@ -551,8 +551,11 @@ fn run_binary_into(
     y: &Array,
     out: &mut Array,
 ) -> Result<()> {
-    if let crate::Device::Cuda(_) = Array::same_device(op.name(), x, y)? {
-        Array::same_device(op.name(), x, out)?;
+    let device = Array::same_device(op.name(), x, y)?;
+    // `out` too, before any host view of it (host operands into a device
+    // `out` reached its host pointer).
+    Array::same_device(op.name(), x, out)?;
+    if let crate::Device::Cuda(_) = device {
         return crate::backend::cuda::ops::binary(op, compute, x, y, out);
     }
     run_binary(op, compute, x, y, OutView::of(out)?)
@@ -641,6 +644,8 @@ pub fn binary_inplace<'a>(
     b: impl Into<Operand<'a>>,
 ) -> Result<()> {
     let (_, y) = binary_operands(op, Operand::Array(target), b.into())?;
+    // A device `b` into a host `target` reached its host pointer.
+    Array::same_device(op.name(), target, &y)?;
     let shape = layout::broadcast_shapes(op.name(), target.shape(), y.shape())?;
     let (run, compute, result) = op.resolve(target.dtype().promote(y.dtype()))?;
     check_int_power(run, compute, &y)?;

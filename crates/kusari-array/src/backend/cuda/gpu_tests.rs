@@ -761,3 +761,30 @@ fn assign_at_matches_the_cpu() {
         Ok(a)
     });
 }
+
+/// Mixing a host and a device array is an error naming the operation,
+/// never a panic, whichever side each is on (`binary_out` into a device
+/// `out`, `+=` of a device operand into a host target, `scatter_add` of
+/// device values into a host array); `fill` works on a device array.
+#[test]
+fn mixed_devices_are_errors_not_panics() {
+    let Some(g) = gpu() else { return };
+    let host = sample(Device::Cpu, DType::F32, &[4]).unwrap();
+    let dev = sample(g, DType::F32, &[4]).unwrap();
+    let mut out = Array::zeros_on(&[4], DType::F32, g).unwrap();
+    let e = crate::ops::ufunc::binary_out(crate::ops::ufunc::BinaryOp::Add, &host, &host, &mut out);
+    assert!(e.is_err());
+    let mut target = host.clone();
+    assert!(
+        crate::ops::ufunc::binary_inplace(crate::ops::ufunc::BinaryOp::Add, &mut target, &dev)
+            .is_err()
+    );
+    let idx = Array::from_vec(vec![0i64, 1, 1, 3], &[4]).unwrap();
+    let mut acc = Array::zeros(&[4], DType::F32).unwrap();
+    assert!(acc.scatter_add(&idx, &dev, 0).is_err());
+    cpu_gpu_allclose(g, 0.0, |d| {
+        let mut a = sample(d, DType::F32, &[3, 2])?;
+        a.fill(2.5)?;
+        Ok(a)
+    });
+}
