@@ -494,14 +494,18 @@ fn bincount_on_device(x: &Array, weights: Option<&Array>, minlength: usize) -> R
     } else {
         let low = xi.min(None, false)?.item::<i64>()?;
         if low < 0 {
-            let p = xi
-                .to_vec::<i64>()?
+            // The CPU's message: the first negative value and its position.
+            let xs = xi.to_vec::<i64>()?;
+            let p = xs
                 .iter()
                 .position(|&v| v < 0)
                 .expect("the minimum is negative");
             return Err(Error::value(
                 OP,
-                format!("expected non-negative integers, found {low} at position {p}"),
+                format!(
+                    "expected non-negative integers, found {} at position {p}",
+                    xs[p]
+                ),
             ));
         }
         (xi.max(None, false)?.item::<i64>()? as usize + 1).max(minlength)
@@ -1336,7 +1340,8 @@ mod kernel_path_tests {
                 .unwrap(),
             vec![1, 2]
         );
-        let neg = Array::from_vec(vec![2i32, -4, 1], &[3]).unwrap();
+        // Two negatives, the first not the smallest: the first is named.
+        let neg = Array::from_vec(vec![2i32, -1, 1, -4], &[4]).unwrap();
         let (ce, ke) = (
             bincount(&neg, None, 0).unwrap_err().to_string(),
             forced(|| bincount(&neg, None, 0)).unwrap_err().to_string(),
